@@ -1,0 +1,25 @@
+import type { AppConfig } from '@app/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { ApiModule } from './api.module';
+import { createValidationPipe } from './http/validation.pipe';
+
+/** JSON bodies larger than this are refused with 413 (the largest valid create body is ~20 kB). */
+const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Builds the api (not yet listening), shared by `main.ts` and the e2e tests. */
+export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    logger: config.logLevel === 'silent' ? false : undefined,
+    bufferLogs: false,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,94 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+
+/** Postgres/driver failures that mean "the database is unreachable right now", not a bug. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+]);
+
+/**
+ * Every error leaves as `{ statusCode, error, message }`. Unknown errors become a 500 whose
+ * details go to the log, not to the client; store outages become 503 so clients retry.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { statusCode, message, headers } = this.describe(exception);
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      void reply.header(name, value);
+    }
+    void reply.status(statusCode).send({
+      statusCode,
+      error:
+        HttpStatus[statusCode]
+          ?.replace(/_/g, ' ')
+          .toLowerCase()
+          .replace(/\b\w/g, (c) => c.toUpperCase()) ?? 'Error',
+      message,
+    });
+  }
+
+  private describe(exception: unknown): {
+    statusCode: number;
+    message: string | string[];
+    headers?: Record<string, string>;
+  } {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: string | string[] }).message ?? exception.message);
+      return { statusCode: exception.getStatus(), message };
+    }
+    const fastifyStatus = (exception as { statusCode?: number }).statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      // Fastify's own client errors: malformed JSON, body too large, bad content type.
+      return { statusCode: fastifyStatus, message: (exception as Error).message };
+    }
+    if (isUnavailable(exception)) {
+      this.logger.warn(`Store unavailable: ${(exception as Error).message}`);
+      return {
+        statusCode: 503,
+        message: 'The service is temporarily unavailable; please retry shortly.',
+        headers: { 'retry-after': '5' },
+      };
+    }
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
+    return { statusCode: 500, message: 'Internal server error.' };
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const code =
+    (error as { code?: string }).code ??
+    (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
+  return (
+    (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed/i.test(
+      error.message,
+    )
+  );
+}

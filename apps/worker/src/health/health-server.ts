@@ -1,0 +1,63 @@
+import { createServer, Server } from 'node:http';
+
+import { AppConfig } from '@app/config';
+import { HealthService } from '@app/observability';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
+/**
+ * The worker has no HTTP api; this tiny server exposes the same `/health/live` and `/health/ready`
+ * as the api on `WORKER_HEALTH_PORT`, for orchestrators and `npm start`'s supervisor.
+ */
+@Injectable()
+export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WorkerHealth');
+  private server?: Server;
+
+  constructor(
+    private readonly health: HealthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
+      const send = (status: number, body: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (req.method !== 'GET') {
+        send(405, {
+          statusCode: 405,
+          error: 'Method Not Allowed',
+          message: 'Only GET is served here.',
+        });
+      } else if (path === '/health/live') {
+        send(200, { status: 'ok' });
+      } else if (path === '/health/ready') {
+        this.health.readiness().then(
+          (r) => send(r.status === 'ok' ? 200 : 503, r),
+          (error: unknown) => send(503, { status: 'error', error: String(error) }),
+        );
+      } else {
+        send(404, { statusCode: 404, error: 'Not Found', message: `No route ${path}.` });
+      }
+    });
+    const { healthPort } = this.config.worker;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(healthPort, this.config.api.host, () => resolve());
+    });
+    this.logger.log(`worker health on http://${this.config.api.host}:${this.port()}/health/ready`);
+  }
+
+  /** The bound port (differs from the setting when it is 0, as in tests). */
+  port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.config.worker.healthPort;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+
+import { AppConfig } from './app-config';
+import { Environment } from './environment';
+
+/** Thrown when settings are missing or malformed; its message names every bad setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A wrong type makes range checks noise ("abc" is not "less than 0"): report the type alone. */
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isString', 'isIn', 'isUrl', 'matches'];
+
+function describe(error: ValidationError): string {
+  const constraints = error.constraints ?? {};
+  const typeProblem = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  const reasons = typeProblem ? constraints[typeProblem] : Object.values(constraints).join('; ');
+  const shown = typeof error.value === 'string' ? JSON.stringify(error.value) : String(error.value);
+  return `${error.property}=${shown}: ${reasons}`;
+}
+
+/**
+ * Validates the environment once and returns the typed settings. Empty strings count as unset,
+ * so a blank line in `.env` falls back to the documented default.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new Environment());
+  const raw: Record<string, string> = {};
+  for (const key of [...known, 'FAL_KEY', 'FAL_QUEUE_URL', 'FAL_JWKS_URL', 'FAL_WEBHOOK_USER_ID']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') {
+      raw[key] = value;
+    }
+  }
+  const parsed = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map(describe));
+  }
+  return new AppConfig(parsed);
+}
+
+/** Reads `.env` from the working directory if there is one (real environment variables win). */
+export function loadDotEnv(file = resolve(process.cwd(), '.env')): void {
+  if (existsSync(file)) {
+    process.loadEnvFile(file);
+  }
+}
+
+/**
+ * For `main.ts` files: load `.env`, validate, and on failure print which settings are wrong and
+ * exit non-zero rather than boot half-configured.
+ */
+export function loadConfigOrExit(): AppConfig {
+  loadDotEnv();
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `${error.message}\nSee .env.example for every setting and its default.\n`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,3 @@
+export { CreditsModule } from './credits.module';
+export { CreditsService, InsufficientCreditsError, UnknownUserError } from './credits.service';
+export { checkLedger, type LedgerProblem } from './ledger-check';

@@ -1,0 +1,96 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+import { User } from './user.entity';
+
+export const INFOGRAPH_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+export type InfographStatus = (typeof INFOGRAPH_STATUSES)[number];
+
+/** One requested image, from create to completed (image in our storage) or failed (refunded). */
+@Entity({ name: 'infographs' })
+@Check('ck_infographs_status', `"status" IN ('pending', 'processing', 'completed', 'failed')`)
+@Index('ix_infographs_user_created', ['userId', 'createdAt', 'id'])
+@Index('ix_infographs_status_updated', ['status', 'updatedAt'])
+export class Infograph {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  /** The create request this infograph came from (one charge, N infographs). */
+  @Column({ name: 'batch_id', type: 'uuid' })
+  batchId!: string;
+
+  @Column({ type: 'text' })
+  prompt!: string;
+
+  @Column({ name: 'blog_url', type: 'text', nullable: true })
+  blogUrl!: string | null;
+
+  /** Normalised to fal's form, e.g. `16:9`. */
+  @Column({ name: 'aspect_ratio', type: 'varchar', length: 8 })
+  aspectRatio!: string;
+
+  @Column({ type: 'varchar', length: 4 })
+  resolution!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: InfographStatus;
+
+  /** What this infograph cost, so its refund gives back exactly that. */
+  @Column({ name: 'credits_charged', type: 'integer' })
+  creditsCharged!: number;
+
+  @Column({ name: 'enhanced_prompt', type: 'text', nullable: true })
+  enhancedPrompt!: string | null;
+
+  @Column({ name: 'fal_request_id', type: 'varchar', length: 255, nullable: true })
+  @Index('uq_infographs_fal_request_id', { unique: true })
+  falRequestId!: string | null;
+
+  /** The image as fal delivered it, kept until the upload job has copied it into our storage. */
+  @Column({ name: 'fal_image_url', type: 'text', nullable: true })
+  falImageUrl!: string | null;
+
+  /** Our public URL for the image; set only once it is in our storage. */
+  @Column({ name: 'image_url', type: 'text', nullable: true })
+  imageUrl!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  width!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  height!: number | null;
+
+  @Column({ name: 'content_type', type: 'varchar', length: 64, nullable: true })
+  contentType!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'submitted_at', type: 'timestamptz', nullable: true })
+  submittedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
+}

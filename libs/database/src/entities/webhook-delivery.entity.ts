@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const WEBHOOK_OUTCOMES = [
+  'accepted',
+  'duplicate',
+  'ignored_terminal',
+  'orphan',
+  'mismatch',
+  'invalid_signature',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/** Every webhook delivery we received, applied or not, for audit and metrics. */
+@Entity({ name: 'webhook_deliveries' })
+@Index('ix_webhook_deliveries_infograph', ['infographId', 'receivedAt'])
+export class WebhookDelivery {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'infograph_id', type: 'uuid', nullable: true })
+  infographId!: string | null;
+
+  @Column({ name: 'fal_request_id', type: 'varchar', length: 255, nullable: true })
+  falRequestId!: string | null;
+
+  /** fal's envelope status: OK or ERROR (or null for a bare result body). */
+  @Column({ name: 'fal_status', type: 'varchar', length: 16, nullable: true })
+  falStatus!: string | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  outcome!: WebhookOutcome;
+
+  @Column({ name: 'signature_verified', type: 'boolean' })
+  signatureVerified!: boolean;
+
+  @Column({ type: 'jsonb', nullable: true })
+  body!: unknown;
+
+  @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+}

@@ -1,0 +1,5 @@
+import { InitialSchema1764121800000 } from './1764121800000-initial-schema';
+
+// Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const MIGRATIONS: Function[] = [InitialSchema1764121800000];

@@ -1,0 +1,2 @@
+export { HealthService, type Readiness } from './health.service';
+export { ObservabilityModule } from './observability.module';

@@ -1,0 +1,2 @@
+export { createRedisConnection } from './redis-connection';
+export { REDIS, RedisModule } from './redis.module';

@@ -1,0 +1,31 @@
+import { AppConfig } from '@app/config';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type IORedis from 'ioredis';
+
+import { createRedisConnection } from './redis-connection';
+
+/** Injection token of the shared fail-fast Redis client (health checks, rate limits, pub/sub). */
+export const REDIS = Symbol('REDIS');
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: IORedis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => createRedisConnection(config, 'request'),
+    },
+    RedisCloser,
+  ],
+  exports: [REDIS],
+})
+export class RedisModule {}

@@ -1,0 +1,77 @@
+import { AppConfig, loadConfig } from '@app/config';
+import type { INestApplicationContext } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DataSource } from 'typeorm';
+
+import { createApiApp } from '../../apps/api/src/create-api-app';
+
+/** The run's settings (scratch database and Redis prefix from global setup) plus overrides. */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({ ...process.env, API_PORT: '0', WORKER_HEALTH_PORT: '0', ...overrides });
+}
+
+export interface TestApi {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  url: string;
+  dataSource: DataSource;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Boots the real api in-process on an ephemeral loopback port. */
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const config = testConfig(overrides);
+  const app = await createApiApp(config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    config,
+    url,
+    dataSource: dataSourceOf(app),
+    request: (method, path, options = {}) => httpRequest(url, method, path, options),
+    close: () => app.close(),
+  };
+}
+
+export function dataSourceOf(app: INestApplicationContext): DataSource {
+  return app.get<DataSource>(getDataSourceToken());
+}
+
+export async function httpRequest(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) {
+    headers.authorization = `Token ${options.token}`;
+  }
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  }
+  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
