@@ -1,0 +1,10 @@
+export { LocalStorage } from './local.storage';
+export type { LocalObject, LocalStorageOptions } from './local.storage';
+export { DEFAULT_CACHE_CONTROL, OBJECT_STORAGE } from './object-storage';
+export type { ObjectStorage, PutObjectMeta, PutObjectResult } from './object-storage';
+export { S3Storage } from './s3.storage';
+export type { S3StorageOptions } from './s3.storage';
+export { contentTypeForKey, storageKeyFor } from './storage-key';
+export { InvalidStorageKeyError, StorageError } from './storage.error';
+export { StorageModule } from './storage.module';
+export type { StorageModuleOptions } from './storage.module';
