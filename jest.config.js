@@ -13,10 +13,29 @@ const swc = [
   },
 ];
 
+// linkedom (libs/scraper) require()s ESM-only packages; Node >= 20.19 loads those natively,
+// Jest's module registry does not, so swc turns them into CommonJS for tests.
+const esmOnly = [
+  'linkedom',
+  'css-select',
+  'css-what',
+  'domutils',
+  'dom-serializer',
+  'domhandler',
+  'domelementtype',
+  'entities',
+  'nth-check',
+  'boolbase',
+  'htmlparser2',
+  'cssomnom',
+  'uhyphen',
+];
+
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
