@@ -1,0 +1,178 @@
+import { Markers, RunPlan, SubmitOutcome } from './faults';
+import { ModelInput } from './model-input';
+
+/**
+ * fal-sim's internal states. On the wire FAILED and CANCELLED both answer status COMPLETED
+ * (fal's status enum has only three values) plus an `error`; the result call then fails.
+ */
+export type SimState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface DeliveryAttempt {
+  /** 1 for the first webhook of this request, 2 for a duplicate or the follow-up of out-of-order. */
+  delivery: number;
+  envelope: 'OK' | 'ERROR';
+  attempt: number;
+  at: string;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface ImageOutput {
+  url: string;
+  content_type: string;
+  file_name: string;
+  file_size: number;
+  width: number;
+  height: number;
+}
+
+export interface ModelOutput {
+  images: ImageOutput[];
+  seed: number;
+  description: string;
+  has_nsfw_concepts: boolean[];
+}
+
+export interface Failure {
+  /** The HTTP status the result call answers with, and the code in the ERROR webhook. */
+  statusCode: number;
+  error: string;
+  payload: unknown;
+}
+
+export interface SimRequest {
+  id: string;
+  gatewayRequestId: string;
+  endpointId: string;
+  /** `{owner}/{alias}`: status, result and cancel URLs drop any sub-path. */
+  appId: string;
+  input: ModelInput;
+  webhookUrl?: string;
+  markers: Markers;
+  plan: RunPlan;
+  seed: number;
+  state: SimState;
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  output?: ModelOutput;
+  failure?: Failure;
+  webhook: { lost: boolean; finished: boolean; attempts: DeliveryAttempt[] };
+  timers: NodeJS.Timeout[];
+}
+
+export interface SubmitRecord {
+  at: string;
+  endpointId: string;
+  prompt?: string;
+  outcome: SubmitOutcome | 'unauthorized' | 'invalid-input';
+  requestId?: string;
+}
+
+const MAX_SUBMIT_RECORDS = 1000;
+
+/** Everything fal-sim remembers, in memory; the oldest requests (and their files) are evicted. */
+export class RequestStore {
+  private readonly requests = new Map<string, SimRequest>();
+  private readonly files = new Map<string, { requestId: string; body: Buffer }>();
+  private readonly submitCounts = new Map<string, number>();
+  private submits: SubmitRecord[] = [];
+
+  constructor(private readonly maxRequests: number) {}
+
+  add(request: SimRequest): void {
+    this.requests.set(request.id, request);
+    while (this.requests.size > this.maxRequests) {
+      const oldest = this.requests.keys().next().value as string;
+      this.remove(oldest);
+    }
+  }
+
+  get(id: string): SimRequest | undefined {
+    return this.requests.get(id);
+  }
+
+  list(): SimRequest[] {
+    return [...this.requests.values()];
+  }
+
+  queuePosition(request: SimRequest): number {
+    return this.list().filter((r) => r.state === 'IN_QUEUE' && r.createdAt < request.createdAt)
+      .length;
+  }
+
+  putFile(name: string, requestId: string, body: Buffer): void {
+    this.files.set(name, { requestId, body });
+  }
+
+  getFile(name: string): Buffer | undefined {
+    return this.files.get(name)?.body;
+  }
+
+  /** Returns how many submits of this key came before, then counts this one. */
+  countSubmit(key: string): number {
+    const previous = this.submitCounts.get(key) ?? 0;
+    this.submitCounts.set(key, previous + 1);
+    return previous;
+  }
+
+  recordSubmit(record: SubmitRecord): void {
+    this.submits.push(record);
+    if (this.submits.length > MAX_SUBMIT_RECORDS) {
+      this.submits = this.submits.slice(-MAX_SUBMIT_RECORDS);
+    }
+  }
+
+  submitRecords(): SubmitRecord[] {
+    return [...this.submits];
+  }
+
+  reset(): void {
+    for (const id of [...this.requests.keys()]) {
+      this.remove(id);
+    }
+    this.files.clear();
+    this.submitCounts.clear();
+    this.submits = [];
+  }
+
+  private remove(id: string): void {
+    const request = this.requests.get(id);
+    request?.timers.forEach(clearTimeout);
+    this.requests.delete(id);
+    for (const [name, file] of this.files) {
+      if (file.requestId === id) {
+        this.files.delete(name);
+      }
+    }
+  }
+}
+
+/** The admin view of a request: no timers, times as ISO strings. */
+export function describeRequest(request: SimRequest): Record<string, unknown> {
+  const iso = (ms?: number): string | undefined =>
+    ms === undefined ? undefined : new Date(ms).toISOString();
+  return {
+    requestId: request.id,
+    gatewayRequestId: request.gatewayRequestId,
+    endpointId: request.endpointId,
+    state: request.state,
+    prompt: request.input.prompt,
+    input: request.input,
+    webhookUrl: request.webhookUrl,
+    plan: request.plan,
+    unknownMarkers: request.markers.unknown,
+    seed: request.seed,
+    createdAt: iso(request.createdAt),
+    startedAt: iso(request.startedAt),
+    completedAt: iso(request.completedAt),
+    output: request.output,
+    failure: request.failure,
+    webhook: {
+      lost: request.webhook.lost,
+      finished: request.webhook.finished,
+      attempts: request.webhook.attempts,
+    },
+  };
+}

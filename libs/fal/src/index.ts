@@ -1,0 +1,36 @@
+export { FalModule } from './fal.module';
+export { FAL_GATEWAY_OPTIONS, FalGateway } from './fal.gateway';
+export type { FalGatewayOptions } from './fal.gateway';
+export { FAL_WEBHOOK_VERIFIER_OPTIONS, FalWebhookVerifier } from './fal-webhook.verifier';
+export type {
+  FalWebhookDelivery,
+  FalWebhookIdentity,
+  FalWebhookVerifierOptions,
+} from './fal-webhook.verifier';
+export { WebhookSignatureError } from './webhook-signature.error';
+export type { WebhookSignatureReason } from './webhook-signature.error';
+export { parseFalWebhookBody } from './fal-webhook-envelope';
+export type { FalWebhookBody, FalWebhookEnvelope } from './fal-webhook-envelope';
+export {
+  classifyFalError,
+  describeValidationDetail,
+  FalError,
+  FalPermanentError,
+  FalTransientError,
+} from './fal.errors';
+export { rewriteFalUrl } from './fal-url-rewrite';
+export {
+  FAL_ASPECT_RATIOS,
+  FAL_MAX_IMAGES,
+  FAL_OUTPUT_FORMATS,
+  FAL_RESOLUTIONS,
+} from './fal.types';
+export type {
+  FalAspectRatio,
+  FalImage,
+  FalImageInput,
+  FalImageOutput,
+  FalOutputFormat,
+  FalRequestStatus,
+  FalResolution,
+} from './fal.types';
