@@ -27,7 +27,7 @@ export interface TestApi {
 export interface TestResponse {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 /** Boots the real api in-process on an ephemeral loopback port. */

@@ -2,15 +2,23 @@ import { ApiTokenGuard, AuthModule } from '@app/auth';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
+import { FalModule } from '@app/fal';
+import { InfographsModule } from '@app/infographs';
 import { ObservabilityModule } from '@app/observability';
-import { RedisModule } from '@app/queues';
+import { QueuesModule, RedisModule } from '@app/queues';
+import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 
 import { CreditsController } from './credits/credits.controller';
+import { FilesController } from './files/files.controller';
+import { InfographsController } from './infographs/infographs.controller';
+import { FalWebhookController } from './webhooks/fal-webhook.controller';
+import { FalWebhookService } from './webhooks/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
 import { HealthController } from './ops/health.controller';
+import { RealtimeModule } from './realtime/realtime.module';
 
 @Module({})
 export class ApiModule {
@@ -23,10 +31,23 @@ export class ApiModule {
         RedisModule,
         AuthModule,
         CreditsModule,
+        InfographsModule,
+        QueuesModule.forRoot('producer'),
+        FalModule,
+        StorageModule.forRoot(config.storage),
+        RealtimeModule,
         ObservabilityModule,
       ],
-      controllers: [MeController, CreditsController, HealthController],
+      controllers: [
+        MeController,
+        CreditsController,
+        HealthController,
+        InfographsController,
+        FalWebhookController,
+        FilesController,
+      ],
       providers: [
+        FalWebhookService,
         { provide: APP_GUARD, useExisting: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

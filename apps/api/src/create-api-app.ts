@@ -18,6 +18,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: config.logLevel === 'silent' ? false : undefined,
     bufferLogs: false,
+    // Keeps the raw bytes of JSON bodies: fal's webhook signature covers exactly those.
+    rawBody: true,
   });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -4,6 +4,15 @@ import { Environment } from './environment';
  * The validated settings, grouped by concern. Injected by its class (`constructor(config: AppConfig)`),
  * so nothing outside libs/config reads `process.env`.
  */
+/** fal's CDN hosts for generated media (fal.media and its versioned subdomains). */
+const FAL_MEDIA_HOSTS = ['fal.media', 'v2.fal.media', 'v3.fal.media', 'v3b.fal.media'];
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+
 export class AppConfig {
   readonly env: Environment['NODE_ENV'];
   readonly logLevel: string;
@@ -25,6 +34,30 @@ export class AppConfig {
     simPort: number;
   };
   readonly credits: { pricePerImage: number; price4k: number };
+  readonly images: { mediaHosts: string[]; maxBytes: number; downloadTimeoutMs: number };
+  readonly jobs: { backoffMs: number; attempts: number };
+  readonly reconcile: {
+    intervalMs: number;
+    pendingAfterMs: number;
+    processingAfterMs: number;
+    maxAgeMs: number;
+  };
+  readonly scraper: { allowPrivateHosts: string[] };
+  readonly storage:
+    | { driver: 'local'; local: { root: string; publicBaseUrl: string } }
+    | {
+        driver: 's3';
+        s3: {
+          endpoint?: string;
+          region: string;
+          bucket: string;
+          accessKeyId: string;
+          secretAccessKey: string;
+          forcePathStyle: boolean;
+          publicBaseUrl: string;
+        };
+      };
+  readonly mail: { smtpUrl?: string; from: string };
   readonly demo: { email: string; token: string; credits: number };
 
   constructor(e: Environment) {
@@ -59,6 +92,43 @@ export class AppConfig {
       simPort: e.FAL_SIM_PORT,
     };
     this.credits = { pricePerImage: e.CREDITS_PRICE_PER_IMAGE, price4k: e.CREDITS_PRICE_4K };
+    this.images = {
+      mediaHosts: e.FAL_MEDIA_HOSTS
+        ? list(e.FAL_MEDIA_HOSTS)
+        : simulated
+          ? [`127.0.0.1:${e.FAL_SIM_PORT}`, `localhost:${e.FAL_SIM_PORT}`]
+          : FAL_MEDIA_HOSTS,
+      maxBytes: e.IMAGE_MAX_BYTES,
+      downloadTimeoutMs: e.IMAGE_DOWNLOAD_TIMEOUT_MS,
+    };
+    this.jobs = { backoffMs: e.JOB_BACKOFF_MS, attempts: e.JOB_ATTEMPTS };
+    this.reconcile = {
+      intervalMs: e.RECONCILE_INTERVAL_MS,
+      pendingAfterMs: e.RECONCILE_PENDING_AFTER_MS,
+      processingAfterMs: e.RECONCILE_PROCESSING_AFTER_MS,
+      maxAgeMs: e.RECONCILE_MAX_AGE_MS,
+    };
+    this.scraper = { allowPrivateHosts: list(e.SCRAPER_ALLOW_PRIVATE_HOSTS) };
+    const s3 =
+      e.STORAGE_DRIVER === 's3' || (e.STORAGE_DRIVER === undefined && e.S3_BUCKET !== undefined);
+    this.storage = s3
+      ? {
+          driver: 's3',
+          s3: {
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            bucket: e.S3_BUCKET ?? '',
+            accessKeyId: e.S3_ACCESS_KEY_ID ?? '',
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '',
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            publicBaseUrl: (e.S3_PUBLIC_BASE_URL ?? '').replace(/\/+$/, ''),
+          },
+        }
+      : {
+          driver: 'local',
+          local: { root: e.LOCAL_STORAGE_DIR, publicBaseUrl: this.api.publicUrl },
+        };
+    this.mail = { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
 }

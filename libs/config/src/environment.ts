@@ -134,6 +134,111 @@ export class Environment {
   @Max(65535)
   FAL_SIM_PORT = 4010;
 
+  /** Hosts (host or host:port) the upload job may download fal images from. Empty: fal's media hosts, plus fal-sim locally. */
+  @IsString()
+  FAL_MEDIA_HOSTS = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  IMAGE_MAX_BYTES = 40 * 1024 * 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  IMAGE_DOWNLOAD_TIMEOUT_MS = 60000;
+
+  // --- jobs ---
+  /** First retry delay; later ones grow exponentially with jitter. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  JOB_BACKOFF_MS = 2000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  JOB_ATTEMPTS = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  RECONCILE_INTERVAL_MS = 30000;
+
+  /** A `pending` infograph this old with no live submit job is enqueued again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_PENDING_AFTER_MS = 60000;
+
+  /** A `processing` infograph this old with no webhook is polled at fal. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_PROCESSING_AFTER_MS = 300000;
+
+  /** Past this age (longer than fal's ~2 h of webhook retries) it is cancelled, failed and refunded. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  RECONCILE_MAX_AGE_MS = 3 * 60 * 60 * 1000;
+
+  // --- blog scraping ---
+  /** Tests only: host:port pairs the scraper may fetch although they are private. Never in production. */
+  @IsString()
+  SCRAPER_ALLOW_PRIVATE_HOSTS = '';
+
+  // --- storage (Cloudflare R2 or any S3 API; local folder when S3_BUCKET is empty) ---
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['local', 's3'])
+  STORAGE_DRIVER?: 'local' | 's3';
+
+  @IsString()
+  LOCAL_STORAGE_DIR = '.data/files';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  S3_REGION = 'auto';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_BUCKET?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @Transform(toBool)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  S3_PUBLIC_BASE_URL?: string;
+
+  // --- e-mail (logged instead of sent when SMTP_URL is empty) ---
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'ainfographic <no-reply@ainfographic.local>';
+
   // --- credits ---
   @Transform(toInt)
   @IsInt()

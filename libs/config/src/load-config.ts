@@ -26,6 +26,21 @@ function describe(error: ValidationError): string {
   return `${error.property}=${shown}: ${reasons}`;
 }
 
+/** Settings with no default (absent from `new Environment()`'s own keys). */
+const OPTIONAL_SETTINGS = [
+  'FAL_KEY',
+  'FAL_QUEUE_URL',
+  'FAL_JWKS_URL',
+  'FAL_WEBHOOK_USER_ID',
+  'STORAGE_DRIVER',
+  'S3_ENDPOINT',
+  'S3_BUCKET',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_PUBLIC_BASE_URL',
+  'SMTP_URL',
+];
+
 /**
  * Validates the environment once and returns the typed settings. Empty strings count as unset,
  * so a blank line in `.env` falls back to the documented default.
@@ -33,7 +48,7 @@ function describe(error: ValidationError): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new Environment());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'FAL_KEY', 'FAL_QUEUE_URL', 'FAL_JWKS_URL', 'FAL_WEBHOOK_USER_ID']) {
+  for (const key of [...known, ...OPTIONAL_SETTINGS]) {
     const value = env[key];
     if (value !== undefined && value !== '') {
       raw[key] = value;
@@ -41,8 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const parsed = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.map(describe));
+  const problems = [...errors.map(describe), ...crossFieldProblems(parsed)];
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
   }
   return new AppConfig(parsed);
 }
@@ -71,4 +87,22 @@ export function loadConfigOrExit(): AppConfig {
     }
     throw error;
   }
+}
+
+/** Rules that span settings: S3 needs its bucket, keys and public URL together. */
+function crossFieldProblems(e: Environment): string[] {
+  const s3 =
+    e.STORAGE_DRIVER === 's3' || (e.STORAGE_DRIVER === undefined && e.S3_BUCKET !== undefined);
+  if (!s3) {
+    return [];
+  }
+  const required = [
+    'S3_BUCKET',
+    'S3_ACCESS_KEY_ID',
+    'S3_SECRET_ACCESS_KEY',
+    'S3_PUBLIC_BASE_URL',
+  ] as const;
+  return required
+    .filter((name) => e[name] === undefined)
+    .map((name) => `${name} is required when storage is S3 (STORAGE_DRIVER=s3 or S3_BUCKET set)`);
 }

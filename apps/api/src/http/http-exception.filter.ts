@@ -1,3 +1,5 @@
+import { InsufficientCreditsError } from '@app/credits';
+import { IdempotencyConflictError, InvalidCursorError } from '@app/infographs';
 import {
   ArgumentsHost,
   Catch,
@@ -50,6 +52,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     message: string | string[];
     headers?: Record<string, string>;
   } {
+    const domain = domainStatus(exception);
+    if (domain) {
+      return { statusCode: domain, message: (exception as Error).message };
+    }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message =
@@ -76,6 +82,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
     );
     return { statusCode: 500, message: 'Internal server error.' };
   }
+}
+
+/** Domain errors that are the client's to fix, and their HTTP status. */
+function domainStatus(error: unknown): number | undefined {
+  if (error instanceof InsufficientCreditsError) {
+    return 402;
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return 409;
+  }
+  if (error instanceof InvalidCursorError) {
+    return 400;
+  }
+  return undefined;
 }
 
 function isUnavailable(error: unknown): boolean {

@@ -1,0 +1,165 @@
+import { AppConfig } from '@app/config';
+import { WebhookDelivery, WebhookOutcome } from '@app/database';
+import { FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
+import { FalOutcomeService, InfographStateService } from '@app/infographs';
+import { JobProducer } from '@app/queues';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * fal's callback: verify, bind identities, record, apply idempotently, enqueue the slow work.
+ * Status codes steer fal's retries: 2xx stops them, 503 asks for a later delivery.
+ */
+@Injectable()
+export class FalWebhookService implements OnModuleInit {
+  private readonly logger = new Logger('FalWebhook');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly verifier: FalWebhookVerifier,
+    private readonly state: InfographStateService,
+    private readonly outcomes: FalOutcomeService,
+    private readonly producer: JobProducer,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.fal.verifyWebhooks) {
+      this.logger.warn(
+        '!!! FAL_WEBHOOK_VERIFY=false: webhook signatures are NOT checked. Anyone can complete or fail infographs. Local experiments only. !!!',
+      );
+    }
+  }
+
+  async receive(
+    infographId: string,
+    rawBody: Buffer | undefined,
+    headers: Headers,
+  ): Promise<{ received: true; outcome: WebhookOutcome }> {
+    if (!UUID.test(infographId)) {
+      throw new NotFoundException(`No infograph ${infographId}.`);
+    }
+    const body = rawBody ?? Buffer.alloc(0);
+    let signedRequestId: string | undefined;
+    if (this.config.fal.verifyWebhooks) {
+      try {
+        signedRequestId = (await this.verifier.verify({ rawBody: body, headers })).requestId;
+      } catch (error) {
+        if (error instanceof WebhookSignatureError) {
+          await this.record(null, null, null, 'invalid_signature', false);
+          throw new UnauthorizedException(`Webhook signature rejected: ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    const parsed = parseFalWebhookBody(parseJson(body));
+    if (parsed.kind === 'invalid') {
+      throw new BadRequestException(`Not a fal webhook body: ${parsed.reason}.`);
+    }
+    const verified = signedRequestId !== undefined;
+    if (verified && parsed.requestId !== undefined && parsed.requestId !== signedRequestId) {
+      await this.record(infographId, parsed.requestId, parsed, 'mismatch', verified);
+      throw new ConflictException(
+        'The body request_id does not match the signed X-Fal-Webhook-Request-Id.',
+      );
+    }
+    const infograph = await this.state.find(infographId);
+    if (!infograph) {
+      throw new NotFoundException(`No infograph ${infographId}.`);
+    }
+    if (infograph.falRequestId === null) {
+      // fal can answer faster than the worker saves the request id; ask fal to deliver again.
+      throw new ServiceUnavailableException(
+        'This infograph is not submitted yet; deliver again later.',
+      );
+    }
+    const requestId = parsed.requestId ?? signedRequestId ?? infograph.falRequestId;
+    if (requestId !== infograph.falRequestId) {
+      // A duplicate fal job (e.g. a crash between submit and saving its id): never applied.
+      await this.record(infographId, requestId, parsed, 'orphan', verified);
+      throw new ConflictException(`Request ${requestId} is not this infograph's fal request.`);
+    }
+    const applied = await this.outcomes.apply(
+      infograph,
+      requestId,
+      parsed.kind === 'ok' ? { kind: 'ok', images: parsed.images, nsfw: parsed.nsfw } : parsed,
+    );
+    await this.record(
+      infographId,
+      requestId,
+      parsed,
+      applied === 'failed' ? 'accepted' : applied,
+      verified,
+    );
+    await this.enqueueNext(infographId, applied, infograph.status);
+    return { received: true, outcome: applied === 'failed' ? 'accepted' : applied };
+  }
+
+  private async enqueueNext(
+    infographId: string,
+    applied: string,
+    statusBefore: string,
+  ): Promise<void> {
+    try {
+      if (applied === 'accepted' || (applied === 'duplicate' && statusBefore === 'processing')) {
+        // Also on a duplicate: the first delivery may have recorded the image but failed to enqueue.
+        await this.producer.enqueue('upload', [{ infographId }]);
+      } else if (applied === 'failed') {
+        await this.producer.enqueue('notify', [{ infographId }]);
+      }
+    } catch (error) {
+      if (error instanceof HttpException) {
+        throw error;
+      }
+      this.logger.warn(
+        `could not enqueue after webhook for ${infographId}: ${(error as Error).message}`,
+      );
+      throw new ServiceUnavailableException('Queue unavailable; deliver again later.');
+    }
+  }
+
+  private async record(
+    infographId: string | null,
+    falRequestId: string | null,
+    body: unknown,
+    outcome: WebhookOutcome,
+    signatureVerified: boolean,
+  ): Promise<void> {
+    const falStatus =
+      body && typeof body === 'object' && 'kind' in body
+        ? (body as { kind: string }).kind === 'ok'
+          ? 'OK'
+          : 'ERROR'
+        : null;
+    await this.dataSource.manager.insert(WebhookDelivery, {
+      infographId,
+      falRequestId,
+      falStatus,
+      outcome,
+      signatureVerified,
+    });
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadRequestException('The webhook body is not valid JSON.');
+  }
+}

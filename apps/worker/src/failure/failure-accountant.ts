@@ -1,0 +1,36 @@
+import { InfographStateService } from '@app/infographs';
+import { JobProducer, isLastAttempt } from '@app/queues';
+import { Injectable, Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+
+import { describeFailure, isPermanent } from './job-failure';
+
+/**
+ * The one place where "this job failed" becomes "this infograph failed": inside the processor,
+ * on a permanent error or the last attempt, the infograph is failed and refunded in one
+ * transaction (not in a `failed` listener, which a crash could skip). Otherwise the error is
+ * rethrown and BullMQ retries with backoff.
+ */
+@Injectable()
+export class FailureAccountant {
+  private readonly logger = new Logger('Failure');
+
+  constructor(
+    private readonly state: InfographStateService,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async handle(job: Job, infographId: string, error: unknown): Promise<never> {
+    const context = `infographId=${infographId} jobId=${job.id} queue=${job.queueName} attempt=${job.attemptsMade + 1}`;
+    if (!isPermanent(error) && !isLastAttempt(job)) {
+      this.logger.warn(`${context} will retry: ${(error as Error).message}`);
+      throw error;
+    }
+    const reason = describeFailure(error, job.attemptsMade + 1);
+    if (await this.state.failAndRefund(infographId, reason)) {
+      this.logger.warn(`${context} failed and refunded: ${reason}`);
+      await this.producer.enqueue('notify', [{ infographId }]);
+    }
+    throw new UnrecoverableError(reason);
+  }
+}

@@ -1,0 +1,114 @@
+import { AppConfig } from '@app/config';
+import { Infograph } from '@app/database';
+import { FalGateway } from '@app/fal';
+import { FalOutcomeService, InfographStateService } from '@app/infographs';
+import { JobProducer } from '@app/queues';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+
+const BATCH = 200;
+
+/**
+ * The backstop for whatever a crash, a lost job or a lost webhook left behind. A repeating job:
+ * BullMQ's scheduler makes one run per interval cluster-wide, and this worker runs one at a time.
+ */
+@Processor('reconcile', { concurrency: 1 })
+export class ReconcileProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Reconcile');
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectQueue('reconcile') private readonly queue: Queue,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: JobProducer,
+    private readonly fal: FalGateway,
+    private readonly state: InfographStateService,
+    private readonly outcomes: FalOutcomeService,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'reconcile',
+      { every: this.config.reconcile.intervalMs },
+      { name: 'reconcile', data: {} },
+    );
+  }
+
+  async process(): Promise<Record<string, number>> {
+    const { pendingAfterMs, processingAfterMs } = this.config.reconcile;
+    const counts = { submit: 0, upload: 0, polled: 0, expired: 0 };
+    for (const i of await this.stale(`status = 'pending'`, pendingAfterMs)) {
+      counts.submit += Number(await this.producer.requeue('submit', { infographId: i.id }));
+    }
+    for (const i of await this.stale(
+      `status = 'processing' AND fal_image_url IS NOT NULL`,
+      pendingAfterMs,
+    )) {
+      counts.upload += Number(await this.producer.requeue('upload', { infographId: i.id }));
+    }
+    for (const i of await this.stale(
+      `status = 'processing' AND fal_image_url IS NULL`,
+      processingAfterMs,
+    )) {
+      counts[await this.pollFal(i)] += 1;
+    }
+    if (counts.submit + counts.upload + counts.polled + counts.expired > 0) {
+      this.logger.log(`reconciled ${JSON.stringify(counts)}`);
+    }
+    return counts;
+  }
+
+  /** Asks fal about a request whose webhook never came, and continues as if it had. */
+  private async pollFal(i: Infograph): Promise<'polled' | 'expired'> {
+    const requestId = i.falRequestId as string;
+    const age = Date.now() - (i.submittedAt ?? i.createdAt).getTime();
+    if (age > this.config.reconcile.maxAgeMs) {
+      await this.fal.cancel(requestId).catch(() => undefined);
+      const minutes = Math.round(this.config.reconcile.maxAgeMs / 60000);
+      if (
+        await this.state.failAndRefund(
+          i.id,
+          `No result from fal.ai within ${minutes} minutes; the request was cancelled.`,
+        )
+      ) {
+        await this.producer.enqueue('notify', [{ infographId: i.id }]);
+      }
+      return 'expired';
+    }
+    try {
+      const status = await this.fal.status(requestId);
+      if (status.state !== 'COMPLETED') {
+        return 'polled';
+      }
+      const outcome = status.error
+        ? ({ kind: 'error', message: status.error } as const)
+        : { kind: 'ok' as const, ...(await this.fal.result(requestId)) };
+      const applied = await this.outcomes.apply(i, requestId, outcome);
+      if (applied === 'accepted') {
+        await this.producer.enqueue('upload', [{ infographId: i.id }]);
+      } else if (applied === 'failed') {
+        await this.producer.enqueue('notify', [{ infographId: i.id }]);
+      }
+    } catch (error) {
+      this.logger.warn(
+        `infographId=${i.id} queue=reconcile could not poll fal: ${(error as Error).message}`,
+      );
+    }
+    return 'polled';
+  }
+
+  private stale(condition: string, olderThanMs: number): Promise<Infograph[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(Infograph, 'i')
+      .where(condition)
+      .andWhere(`updated_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
+      .orderBy('updated_at', 'ASC')
+      .take(BATCH)
+      .getMany();
+  }
+}

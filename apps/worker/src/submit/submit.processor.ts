@@ -1,0 +1,70 @@
+import { AppConfig } from '@app/config';
+import { FalAspectRatio, FalGateway, FalResolution } from '@app/fal';
+import { InfographStateService } from '@app/infographs';
+import { JobData } from '@app/queues';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
+
+import { FailureAccountant } from '../failure/failure-accountant';
+import { RealtimeEvents } from '../notify/realtime-events';
+import { BlogContextService } from './blog-context.service';
+import { buildPrompt } from './prompt-template';
+
+/** pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook. */
+@Processor('submit')
+export class SubmitProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Submit');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly state: InfographStateService,
+    private readonly blogs: BlogContextService,
+    private readonly fal: FalGateway,
+    private readonly failures: FailureAccountant,
+    private readonly events: RealtimeEvents,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.worker.concurrency;
+  }
+
+  async process(job: Job<JobData<'submit'>>): Promise<string> {
+    const { infographId } = job.data;
+    const infograph = await this.state.find(infographId);
+    if (!infograph || infograph.status !== 'pending') {
+      return 'skipped: no longer pending';
+    }
+    try {
+      const blog = infograph.blogUrl
+        ? await this.blogs.forBatch(infograph.batchId, infograph.blogUrl)
+        : null;
+      const prompt = buildPrompt(infograph.prompt, blog);
+      const webhookUrl = `${this.config.api.publicUrl}/api/infographs/webhook/${infograph.id}/`;
+      const { requestId } = await this.fal.submit(
+        {
+          prompt,
+          num_images: 1,
+          aspect_ratio: infograph.aspectRatio as FalAspectRatio,
+          resolution: infograph.resolution as FalResolution,
+          output_format: 'png',
+        },
+        webhookUrl,
+      );
+      if (!(await this.state.markProcessing(infograph.id, requestId, prompt))) {
+        // Another run got there first (a retry racing a stalled job): this fal request is surplus.
+        await this.fal.cancel(requestId).catch(() => undefined);
+        return 'skipped: submitted by another run';
+      }
+      this.logger.log(
+        `infographId=${infograph.id} jobId=${job.id} queue=submit submitted as ${requestId}`,
+      );
+      await this.events.publish(infograph.id);
+      return requestId;
+    } catch (error) {
+      return this.failures.handle(job, infograph.id, error);
+    }
+  }
+}

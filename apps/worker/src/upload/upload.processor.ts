@@ -1,0 +1,70 @@
+import { AppConfig } from '@app/config';
+import { InfographStateService } from '@app/infographs';
+import { JobData, JobProducer } from '@app/queues';
+import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
+
+import { FailureAccountant } from '../failure/failure-accountant';
+import { downloadImage } from './image-download';
+
+/** processing (with fal's image) → completed: copy the image into our storage under a stable key. */
+@Processor('upload')
+export class UploadProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Upload');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly state: InfographStateService,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly producer: JobProducer,
+    private readonly failures: FailureAccountant,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.worker.concurrency;
+  }
+
+  async process(job: Job<JobData<'upload'>>): Promise<string> {
+    const infograph = await this.state.find(job.data.infographId);
+    if (!infograph || infograph.status !== 'processing' || !infograph.falImageUrl) {
+      return 'skipped: nothing to upload';
+    }
+    try {
+      const image = await downloadImage(infograph.falImageUrl, {
+        allowedHosts: this.config.images.mediaHosts,
+        maxBytes: this.config.images.maxBytes,
+        timeoutMs: this.config.images.downloadTimeoutMs,
+        allowHttp: this.config.fal.simulated || this.config.env === 'test',
+      });
+      // The same key every run, so a second run overwrites rather than duplicates.
+      const key = storageKeyFor({
+        userId: infograph.userId,
+        infographId: infograph.id,
+        contentType: image.contentType,
+      });
+      const stored = await this.storage.put(key, image.body, {
+        contentType: image.contentType,
+        contentLength: image.contentLength,
+      });
+      const completed = await this.state.markCompleted(infograph.id, {
+        imageUrl: stored.url,
+        width: infograph.width,
+        height: infograph.height,
+        contentType: image.contentType,
+      });
+      if (completed) {
+        await this.producer.enqueue('notify', [{ infographId: infograph.id }]);
+        this.logger.log(
+          `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${key} (${stored.bytes} bytes)`,
+        );
+      }
+      return stored.url;
+    } catch (error) {
+      return this.failures.handle(job, infograph.id, error);
+    }
+  }
+}

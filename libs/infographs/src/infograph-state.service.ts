@@ -1,0 +1,122 @@
+import { CreditsService } from '@app/credits';
+import { Infograph } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** The image fal made, as we keep it until the upload job has copied it. */
+export interface FalImageFacts {
+  url: string;
+  width?: number;
+  height?: number;
+  contentType?: string;
+}
+
+/**
+ * The status machine: each transition is one conditional UPDATE that says whether this call won,
+ * so concurrent or repeated steps (retries, duplicate webhooks, the reconciler) are harmless.
+ * pending → processing → completed, and pending|processing → failed; terminal states never change.
+ */
+@Injectable()
+export class InfographStateService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly credits: CreditsService,
+  ) {}
+
+  find(id: string): Promise<Infograph | null> {
+    return this.dataSource.manager.findOneBy(Infograph, { id });
+  }
+
+  /** pending → processing, recording fal's request id. */
+  markProcessing(id: string, falRequestId: string, enhancedPrompt: string): Promise<boolean> {
+    return this.transition(
+      id,
+      ['pending'],
+      `status = 'processing', fal_request_id = $2, enhanced_prompt = $3, submitted_at = now()`,
+      [falRequestId, enhancedPrompt],
+    );
+  }
+
+  /** Records fal's image on a processing infograph, once: a duplicate delivery loses. */
+  recordFalImage(id: string, falRequestId: string, image: FalImageFacts): Promise<boolean> {
+    return this.transition(
+      id,
+      ['processing'],
+      `fal_image_url = $3, width = $4, height = $5, content_type = $6`,
+      [
+        falRequestId,
+        image.url,
+        image.width ?? null,
+        image.height ?? null,
+        image.contentType ?? null,
+      ],
+      `AND fal_request_id = $2 AND fal_image_url IS NULL`,
+    );
+  }
+
+  /** processing → completed, once the image is in our storage. */
+  markCompleted(
+    id: string,
+    image: { imageUrl: string; width: number | null; height: number | null; contentType: string },
+  ): Promise<boolean> {
+    return this.transition(
+      id,
+      ['processing'],
+      `status = 'completed', image_url = $2, width = COALESCE($3, width), height = COALESCE($4, height),
+       content_type = $5, completed_at = now(), error_message = NULL`,
+      [image.imageUrl, image.width, image.height, image.contentType],
+    );
+  }
+
+  /**
+   * The one place an infograph becomes failed: in a single transaction, the status changes (only
+   * from pending/processing) and the refund is written (at most once, enforced by the database).
+   * Returns whether this call failed it; false if it was already terminal.
+   */
+  async failAndRefund(id: string, reason: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const failed = await this.failIn(manager, id, reason);
+      if (!failed) {
+        return false;
+      }
+      await this.credits.refund(manager, failed, `refund: ${reason}`.slice(0, 500));
+      return true;
+    });
+  }
+
+  private async failIn(
+    manager: EntityManager,
+    id: string,
+    reason: string,
+  ): Promise<{ id: string; userId: string; creditsCharged: number } | null> {
+    const rows = await manager.query<{ id: string; user_id: string; credits_charged: number }[]>(
+      `WITH failed AS (
+         UPDATE infographs SET status = 'failed', error_message = $2, updated_at = now()
+          WHERE id = $1 AND status IN ('pending', 'processing')
+          RETURNING id, user_id, credits_charged)
+       SELECT * FROM failed`,
+      [id, reason.slice(0, 2000)],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, userId: row.user_id, creditsCharged: row.credits_charged } : null;
+  }
+
+  private async transition(
+    id: string,
+    from: Infograph['status'][],
+    set: string,
+    params: unknown[],
+    extraWhere = '',
+  ): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `WITH moved AS (
+         UPDATE infographs SET ${set}, updated_at = now()
+          WHERE id = $1 AND status = ANY($${params.length + 2}) ${extraWhere}
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM moved`,
+      [id, ...params, from],
+    );
+    return (rows[0] as { n: number }).n === 1;
+  }
+}

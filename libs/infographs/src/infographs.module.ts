@@ -1,0 +1,17 @@
+import { CreditsModule } from '@app/credits';
+import { Module } from '@nestjs/common';
+
+import { FalOutcomeService } from './fal-outcome.service';
+import { InfographCreationService } from './infograph-creation.service';
+import { InfographQueriesService } from './infograph-queries.service';
+import { InfographStateService } from './infograph-state.service';
+
+const SERVICES = [
+  InfographCreationService,
+  InfographQueriesService,
+  InfographStateService,
+  FalOutcomeService,
+];
+
+@Module({ imports: [CreditsModule], providers: SERVICES, exports: SERVICES })
+export class InfographsModule {}

@@ -1,0 +1,61 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+
+import { JobData, jobIdFor } from './queue-names';
+
+type StepQueue = 'submit' | 'upload' | 'notify';
+
+/** The only way jobs are added: deterministic ids, typed payloads. */
+@Injectable()
+export class JobProducer {
+  private readonly queues: Record<StepQueue, Queue>;
+
+  constructor(
+    @InjectQueue('submit') submit: Queue,
+    @InjectQueue('upload') upload: Queue,
+    @InjectQueue('notify') notify: Queue,
+  ) {
+    this.queues = { submit, upload, notify };
+  }
+
+  /** Adds one job per infograph in a single round trip; ids already present are left alone. */
+  async enqueue<Q extends StepQueue>(queue: Q, payloads: JobData<Q>[]): Promise<void> {
+    if (payloads.length === 0) {
+      return;
+    }
+    await this.queues[queue].addBulk(
+      payloads.map((data) => ({
+        name: queue,
+        data,
+        opts: { jobId: jobIdFor(queue, data.infographId) },
+      })),
+    );
+  }
+
+  /**
+   * Enqueues again after a crash or a lost job. BullMQ silently ignores an add whose id still
+   * exists, even as a failed or completed job, so a dead one is removed first. A live one
+   * (waiting, delayed, active) is left as it is. Returns whether a job was added.
+   */
+  async requeue<Q extends StepQueue>(queue: Q, data: JobData<Q>): Promise<boolean> {
+    const target = this.queues[queue];
+    const id = jobIdFor(queue, data.infographId);
+    const existing = await target.getJob(id);
+    if (existing) {
+      const state = await existing.getState();
+      if (
+        state === 'waiting' ||
+        state === 'delayed' ||
+        state === 'active' ||
+        state === 'prioritized' ||
+        state === 'waiting-children'
+      ) {
+        return false;
+      }
+      await existing.remove();
+    }
+    await target.add(queue, data, { jobId: id });
+    return true;
+  }
+}

@@ -1,0 +1,64 @@
+import { AppConfig } from '@app/config';
+import { BullModule } from '@nestjs/bullmq';
+import { BeforeApplicationShutdown, DynamicModule, Module } from '@nestjs/common';
+import type IORedis from 'ioredis';
+
+import { defaultJobOptions } from './job-options';
+import { JobProducer } from './job-producer';
+import { QUEUE_NAMES } from './queue-names';
+import { createRedisConnection } from './redis-connection';
+
+/**
+ * BullMQ on the configured Redis, every key under `QUEUE_PREFIX`; the four queues; the producer.
+ * The api only produces, and must fail fast (503) when Redis is down rather than queue commands
+ * in memory; the worker's connection retries forever instead.
+ */
+@Module({})
+export class QueuesModule {
+  static forRoot(role: 'producer' | 'worker'): DynamicModule {
+    const holder: { connection?: IORedis } = {};
+    return {
+      module: QueuesModule,
+      imports: [
+        BullModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({
+            connection: (holder.connection = createRedisConnection(
+              config,
+              role === 'worker' ? 'worker' : 'request',
+            )),
+            prefix: config.redis.prefix,
+          }),
+        }),
+        ...QUEUE_NAMES.map((name) =>
+          BullModule.registerQueueAsync({
+            name,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => ({
+              defaultJobOptions: defaultJobOptions(config, name),
+            }),
+          }),
+        ),
+      ],
+      providers: [
+        JobProducer,
+        { provide: UnreadyConnectionCloser, useValue: new UnreadyConnectionCloser(holder) },
+      ],
+      exports: [BullModule, JobProducer],
+    };
+  }
+}
+
+/**
+ * BullMQ's close waits for its connection to become ready, which never happens while Redis is
+ * down: drop a connection that is not ready first, so shutdown cannot hang on an outage.
+ */
+class UnreadyConnectionCloser implements BeforeApplicationShutdown {
+  constructor(private readonly holder: { connection?: IORedis }) {}
+
+  beforeApplicationShutdown(): void {
+    if (this.holder.connection && this.holder.connection.status !== 'ready') {
+      this.holder.connection.disconnect();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+
+import { buildFalSim, falSimUrl } from '../../apps/fal-sim/src/fal-sim.app';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { TestApi, httpRequest, startTestApi, testConfig } from './test-app';
+import { waitFor } from './wait-for';
+
+export interface Flow {
+  api: TestApi;
+  worker: INestApplicationContext;
+  sim: FastifyInstance;
+  simUrl: string;
+  /** Polls the status endpoint until the infograph is completed or failed. */
+  waitForTerminal(
+    token: string,
+    id: string,
+    timeoutMs?: number,
+  ): Promise<{ status: string; image_url: string | null; error_message: string | null }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product in-process on loopback: fal-sim (fast), the api and the worker, sharing the
+ * run's database and Redis prefix, with compressed retry and reconcile timings.
+ */
+export async function startFlow(settings: Record<string, string> = {}): Promise<Flow> {
+  const sim = await buildFalSim({
+    port: 0,
+    host: '127.0.0.1',
+    latencyMs: 50,
+    seed: 'e2e',
+    webhookRetryBaseMs: 100,
+    logger: false,
+  });
+  const simUrl = falSimUrl(sim);
+  const storageDir = await mkdtemp(join(tmpdir(), 'ainfographic-files-'));
+  const common = {
+    FAL_SIM_PORT: new URL(simUrl).port,
+    LOCAL_STORAGE_DIR: storageDir,
+    JOB_BACKOFF_MS: '50',
+    JOB_ATTEMPTS: '3',
+    RECONCILE_INTERVAL_MS: '300',
+    RECONCILE_PENDING_AFTER_MS: '2000',
+    RECONCILE_PROCESSING_AFTER_MS: '1000',
+    ...settings,
+  };
+  const api = await startTestApi(common);
+  const worker = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot(testConfig({ ...common, PUBLIC_API_URL: api.url })),
+    { logger: false, abortOnError: false },
+  );
+  await worker.init();
+  return {
+    api,
+    worker,
+    sim,
+    simUrl,
+    waitForTerminal: async (token, id, timeoutMs = 20_000) =>
+      (
+        await waitFor(
+          () => httpRequest(api.url, 'GET', `/api/infographs/status/${id}/`, { token }),
+          (r) => r.body?.status === 'completed' || r.body?.status === 'failed',
+          { timeoutMs, describe: `infograph ${id} to finish` },
+        )
+      ).body,
+    close: async () => {
+      await worker.close();
+      await api.close();
+      await sim.close();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+}
