@@ -1,5 +1,6 @@
-// Two projects: `unit` (pure logic, *.spec.ts beside the code) and `e2e` (test/e2e, real
-// Postgres/Redis/fal-sim/S3/SMTP, in a database and Redis prefix made for the run and dropped after).
+// Three projects: `unit` (pure logic, *.spec.ts beside the code), `e2e` (test/e2e, real
+// Postgres/Redis/fal-sim/S3/SMTP, in a database and Redis prefix made for the run and dropped after)
+// and `browser` (test/browser: the web page in headless Chromium, same setup as e2e).
 const swc = [
   '@swc/jest',
   {
@@ -29,13 +30,17 @@ const esmOnly = [
   'htmlparser2',
   'cssomnom',
   'uhyphen',
+  'content-disposition',
 ];
 
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // The second look-ahead lets Jest reach the copy nested inside @fastify/static.
+  transformIgnorePatterns: [
+    `/node_modules/(?!(${esmOnly.join('|')})/)(?!@fastify/static/node_modules/)`,
+  ],
   moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
@@ -56,6 +61,15 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/test-env.ts'],
+    },
+    {
+      // The web page in headless Chromium (Debian's `chromium`), against api + worker + fal-sim.
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],

@@ -1,52 +1,30 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 
 import { InfographUpdatedEvent, RealtimePublisher } from '@app/notifications';
-import { DynamicModule, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import WebSocket from 'ws';
 
-import { ApiModule } from '../../apps/api/src/api.module';
 import { RealtimeGateway } from '../../apps/api/src/realtime/realtime.gateway';
-import { RealtimeModule } from '../../apps/api/src/realtime/realtime.module';
 import { aUserWithCredits } from '../support/factories';
-import { testConfig } from '../support/test-app';
+import { PrivateRedis } from '../support/redis-server';
+import { TestApi, startTestApi } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
-/**
- * The api with RealtimeModule, built like `createApiApp`. Importing RealtimeModule next to ApiModule
- * works whether or not ApiModule already imports it (Nest keeps one instance of a static module);
- * once ApiModule does, this can become `startTestApi()`.
- */
-@Module({})
-class RealtimeTestRoot {
-  static forRoot(overrides: Record<string, string>): DynamicModule {
-    return {
-      module: RealtimeTestRoot,
-      imports: [ApiModule.forRoot(testConfig(overrides)), RealtimeModule],
-    };
-  }
-}
-
 interface RealtimeApi {
-  app: NestFastifyApplication;
+  app: TestApi['app'];
   wsUrl: string;
   httpUrl: string;
   close(): Promise<void>;
 }
 
+/** The real api (ApiModule imports RealtimeModule), with its WebSocket base URL. */
 async function startRealtimeApi(overrides: Record<string, string> = {}): Promise<RealtimeApi> {
-  const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    RealtimeTestRoot.forRoot(overrides),
-    adapter,
-    { logger: false },
-  );
-  await app.listen(0, '127.0.0.1');
-  const httpUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws'), close: () => app.close() };
+  const api = await startTestApi(overrides);
+  return {
+    app: api.app,
+    httpUrl: api.url,
+    wsUrl: api.url.replace(/^http/, 'ws'),
+    close: () => api.close(),
+  };
 }
 
 /** A `ws` client that records every message and how it closed. */
@@ -290,51 +268,15 @@ describe('realtime /api/ws', () => {
 });
 
 describe('realtime /api/ws across a Redis restart', () => {
-  let redis: ChildProcess | undefined;
-  let port: number;
-
-  const startRedis = async (): Promise<ChildProcess> => {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const probe = createServer();
-          // The port is taken once Redis listens on it.
-          probe.once('error', () => resolve(true));
-          probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-        }),
-      (listening) => listening,
-      { timeoutMs: 10_000, describe: `redis-server on port ${port}` },
-    );
-    return child;
-  };
-  const stopRedis = async (): Promise<void> => {
-    const child = redis;
-    redis = undefined;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
+  let redis: PrivateRedis;
 
   beforeAll(async () => {
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    redis = await startRedis();
+    redis = await PrivateRedis.start();
   });
-  afterAll(() => stopRedis());
+  afterAll(() => redis.stop());
 
   it('re-subscribes by itself and delivers events again', async () => {
-    const api = await startRealtimeApi({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const api = await startRealtimeApi({ REDIS_URL: redis.url });
     const client = await Client.connect(
       `${api.wsUrl}/api/ws?token=${(await aUserWithCredits(api.app, 0)).token}`,
     );
@@ -345,8 +287,7 @@ describe('realtime /api/ws across a Redis restart', () => {
       await publisher.publish(before);
       await client.next(isUpdate(before.infograph.id));
 
-      await stopRedis();
-      redis = await startRedis();
+      await redis.restart(500);
 
       // Events published before the subscriber is back are lost (pub/sub), so keep publishing
       // fresh ones until one arrives; the deadline makes this fail if it never heals.

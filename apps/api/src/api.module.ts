@@ -4,7 +4,7 @@ import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule, loggingModule } from '@app/observability';
 import { QueuesModule, RedisModule } from '@app/queues';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -18,6 +18,8 @@ import { FalWebhookService } from './webhooks/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
 import { HealthController } from './ops/health.controller';
+import { MetricsController } from './ops/metrics.controller';
+import { QueueDashboard } from './ops/queue-dashboard';
 import { RealtimeModule } from './realtime/realtime.module';
 
 @Module({})
@@ -27,6 +29,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config, 'api'),
         DatabaseModule.forRoot(),
         RedisModule,
         AuthModule,
@@ -45,9 +48,11 @@ export class ApiModule {
         InfographsController,
         FalWebhookController,
         FilesController,
+        MetricsController,
       ],
       providers: [
         FalWebhookService,
+        QueueDashboard,
         { provide: APP_GUARD, useExisting: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

@@ -2,7 +2,11 @@ import type { AppConfig } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import { Logger } from 'nestjs-pino';
+
 import { ApiModule } from './api.module';
+import { observeRequestDurations } from './http/request-metrics';
+import { setUpOpenApi } from './ops/openapi';
 import { createValidationPipe } from './http/validation.pipe';
 
 /** JSON bodies larger than this are refused with 413 (the largest valid create body is ~20 kB). */
@@ -16,12 +20,14 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     trustProxy: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    logger: config.logLevel === 'silent' ? false : undefined,
-    bufferLogs: false,
+    bufferLogs: true,
     // Keeps the raw bytes of JSON bodies: fal's webhook signature covers exactly those.
     rawBody: true,
   });
+  app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
+  observeRequestDurations(app);
+  setUpOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -3,13 +3,14 @@ import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
 import { NotificationsModule } from '@app/notifications';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule, loggingModule } from '@app/observability';
 import { QueuesModule, RedisModule } from '@app/queues';
 import { DEFAULT_SCRAPER_OPTIONS, ScraperModule } from '@app/scraper';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
 
 import { FailureAccountant } from './failure/failure-accountant';
+import { JobMetrics } from './failure/job-metrics';
 import { HealthServer } from './health/health-server';
 import { NotifyProcessor } from './notify/notify.processor';
 import { RealtimeEvents } from './notify/realtime-events';
@@ -26,6 +27,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config, 'worker'),
         DatabaseModule.forRoot(),
         RedisModule,
         QueuesModule.forRoot('worker'),
@@ -44,6 +46,7 @@ export class WorkerModule {
       providers: [
         HealthServer,
         FailureAccountant,
+        JobMetrics,
         RealtimeEvents,
         BlogContextService,
         SubmitProcessor,

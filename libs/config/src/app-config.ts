@@ -58,6 +58,9 @@ export class AppConfig {
         };
       };
   readonly mail: { smtpUrl?: string; from: string };
+  readonly metrics: { token?: string };
+  readonly admin: { user: string; password?: string };
+  readonly rateLimit: { createPerMinute: number };
   readonly demo: { email: string; token: string; credits: number };
 
   constructor(e: Environment) {
@@ -129,6 +132,9 @@ export class AppConfig {
           local: { root: e.LOCAL_STORAGE_DIR, publicBaseUrl: this.api.publicUrl },
         };
     this.mail = { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM };
+    this.metrics = { token: e.METRICS_TOKEN };
+    this.admin = { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD };
+    this.rateLimit = { createPerMinute: e.RATE_LIMIT_CREATE_PER_MINUTE };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
 }

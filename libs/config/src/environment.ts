@@ -250,6 +250,30 @@ export class Environment {
   @Min(0)
   CREDITS_PRICE_4K = 2;
 
+  // --- operations ---
+  /** Optional: `/metrics` then needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  /** HTTP basic auth for the queue dashboard at /admin/queues; empty disables the dashboard. */
+  @IsString()
+  ADMIN_USER = 'admin';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  ADMIN_PASSWORD?: string;
+
+  /** Creates per user per minute (shared across api instances through Redis). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_CREATE_PER_MINUTE = 60;
+
   // --- the demo user `npm start` makes sure of (never in production) ---
   @IsString()
   DEMO_USER_EMAIL = 'demo@ainfographic.local';

@@ -21,12 +21,16 @@ export class FalOutcomeService {
       return 'ignored_terminal';
     }
     if (outcome.kind === 'error') {
-      return (await this.state.failAndRefund(infograph.id, describeFalError(outcome.message)))
+      return (await this.state.failAndRefund(
+        infograph.id,
+        describeFalError(outcome.message),
+        'fal_error',
+      ))
         ? 'failed'
         : 'ignored_terminal';
     }
     if (outcome.nsfw) {
-      return (await this.state.failAndRefund(infograph.id, NSFW_REASON))
+      return (await this.state.failAndRefund(infograph.id, NSFW_REASON, 'nsfw'))
         ? 'failed'
         : 'ignored_terminal';
     }
@@ -35,6 +39,7 @@ export class FalOutcomeService {
       return (await this.state.failAndRefund(
         infograph.id,
         describeFalError('the result held no image'),
+        'fal_error',
       ))
         ? 'failed'
         : 'ignored_terminal';

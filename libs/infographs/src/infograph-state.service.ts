@@ -1,5 +1,6 @@
 import { CreditsService } from '@app/credits';
 import { Infograph } from '@app/database';
+import { FailureClass, Metrics } from '@app/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -22,6 +23,7 @@ export class InfographStateService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly credits: CreditsService,
+    private readonly metrics: Metrics,
   ) {}
 
   find(id: string): Promise<Infograph | null> {
@@ -74,15 +76,22 @@ export class InfographStateService {
    * from pending/processing) and the refund is written (at most once, enforced by the database).
    * Returns whether this call failed it; false if it was already terminal.
    */
-  async failAndRefund(id: string, reason: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+  async failAndRefund(id: string, reason: string, reasonClass: FailureClass): Promise<boolean> {
+    const refunded = await this.dataSource.transaction(async (manager) => {
       const failed = await this.failIn(manager, id, reason);
       if (!failed) {
-        return false;
+        return null;
       }
       await this.credits.refund(manager, failed, `refund: ${reason}`.slice(0, 500));
-      return true;
+      return failed.creditsCharged;
     });
+    if (refunded === null) {
+      return false;
+    }
+    this.metrics.infographsFailed.inc({ reason: reasonClass });
+    this.metrics.refunds.inc();
+    this.metrics.refundedCredits.inc(refunded);
+    return true;
   }
 
   private async failIn(

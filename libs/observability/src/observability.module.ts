@@ -1,6 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 
 import { HealthService } from './health.service';
+import { Metrics } from './metrics';
 
-@Module({ providers: [HealthService], exports: [HealthService] })
+/** Health checks and the process's metrics registry, available everywhere. */
+@Global()
+@Module({ providers: [HealthService, Metrics], exports: [HealthService, Metrics] })
 export class ObservabilityModule {}

@@ -10,4 +10,4 @@ export {
 } from './queue-names';
 export { QueuesModule } from './queues.module';
 export { createRedisConnection } from './redis-connection';
-export { REDIS, RedisModule } from './redis.module';
+export { RedisModule } from './redis.module';

@@ -5,6 +5,7 @@ import type IORedis from 'ioredis';
 
 import { defaultJobOptions } from './job-options';
 import { JobProducer } from './job-producer';
+import { QueueMetrics } from './queue-metrics';
 import { QUEUE_NAMES } from './queue-names';
 import { createRedisConnection } from './redis-connection';
 
@@ -42,6 +43,7 @@ export class QueuesModule {
       ],
       providers: [
         JobProducer,
+        QueueMetrics,
         { provide: UnreadyConnectionCloser, useValue: new UnreadyConnectionCloser(holder) },
       ],
       exports: [BullModule, JobProducer],

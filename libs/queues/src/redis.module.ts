@@ -1,11 +1,9 @@
 import { AppConfig } from '@app/config';
+import { REDIS } from '@app/observability';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type IORedis from 'ioredis';
 
 import { createRedisConnection } from './redis-connection';
-
-/** Injection token of the shared fail-fast Redis client (health checks, rate limits, pub/sub). */
-export const REDIS = Symbol('REDIS');
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {

@@ -2,6 +2,7 @@ import { CurrentUser } from '@app/auth';
 import { CreditsService } from '@app/credits';
 import type { User } from '@app/database';
 import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 
 interface CreditsResponse {
   balance: number;
@@ -15,6 +16,7 @@ interface CreditsResponse {
   }[];
 }
 
+@ApiTags('credits')
 @Controller('api/credits')
 export class CreditsController {
   constructor(private readonly credits: CreditsService) {}

@@ -1,10 +1,12 @@
 import { Public } from '@app/auth';
 import { LocalStorage } from '@app/storage';
 import { Controller, Get, NotFoundException, Optional, Param, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 /** Serves the local storage driver's files at their public URLs (`/files/<key>`). */
 @Public()
+@ApiTags('files')
 @Controller('files')
 export class FilesController {
   constructor(@Optional() private readonly storage?: LocalStorage) {}

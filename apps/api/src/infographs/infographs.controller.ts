@@ -8,6 +8,7 @@ import {
   normaliseAspectRatio,
   toInfographView,
 } from '@app/infographs';
+import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
 import {
   BadRequestException,
@@ -21,13 +22,40 @@ import {
   Param,
   Post,
   Query,
+  UseGuards,
 } from '@nestjs/common';
 
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+
+import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
 import { CreateInfographsDto } from './dto/create-infographs.dto';
 import { ListInfographsQuery } from './dto/list-infographs.query';
 
+const CREATE_EXAMPLE = {
+  infographs: [
+    {
+      id: '5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d',
+      request_id: null,
+      status: 'pending',
+      status_url:
+        'https://api.example.com/api/infographs/status/5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d/',
+    },
+  ],
+  total_submitted: 1,
+  credits_used: 1,
+};
+const STATUS_EXAMPLE = {
+  id: '5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d',
+  status: 'completed',
+  image_url: 'https://images.example.com/infographs/u/5b0c4f1e.png',
+  error_message: null,
+  created_at: '2025-11-22T10:30:00Z',
+  updated_at: '2025-11-22T10:30:45Z',
+};
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+@ApiTags('infographs')
 @Controller('api/infographs')
 export class InfographsController {
   private readonly logger = new Logger(InfographsController.name);
@@ -36,11 +64,24 @@ export class InfographsController {
     private readonly creation: InfographCreationService,
     private readonly queries: InfographQueriesService,
     private readonly producer: JobProducer,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
+  @ApiOperation({ summary: 'Create 1–4 infographs (answers at once, status pending)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retry-safe: same key and body replay the first answer',
+  })
+  @ApiResponse({ status: 201, description: 'Created', schema: { example: CREATE_EXAMPLE } })
+  @ApiResponse({ status: 400, description: 'Invalid body: each message names its field' })
+  @ApiResponse({ status: 402, description: 'Not enough credits (balance and cost in the message)' })
+  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body' })
+  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   @Post('create')
   @HttpCode(201)
+  @UseGuards(CreateRateLimitGuard)
   async create(
     @CurrentUser() user: User,
     @Body() body: CreateInfographsDto,
@@ -49,7 +90,7 @@ export class InfographsController {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters.');
     }
-    const { response } = await this.creation.create(
+    const { response, replayed } = await this.creation.create(
       user.id,
       {
         prompt: body.prompt.trim(),
@@ -60,6 +101,9 @@ export class InfographsController {
       },
       idempotencyKey,
     );
+    if (!replayed) {
+      this.metrics.infographsCreated.inc(response.total_submitted);
+    }
     // After commit: the rows are the truth. If Redis fails here, the reconciler enqueues them later;
     // a replayed request enqueues again, which the deterministic job ids make harmless.
     try {
@@ -75,6 +119,8 @@ export class InfographsController {
     return response;
   }
 
+  @ApiOperation({ summary: 'Status of one infograph' })
+  @ApiResponse({ status: 200, schema: { example: STATUS_EXAMPLE } })
   @Get('status/:id')
   async status(@CurrentUser() user: User, @Param('id') id: string): Promise<InfographView> {
     const infograph = UUID.test(id) ? await this.queries.findOwned(user.id, id) : null;
@@ -85,6 +131,7 @@ export class InfographsController {
   }
 
   /** The user's history, newest first, `next_cursor` for the following page. */
+  @ApiOperation({ summary: "The user's infographs, newest first, cursor-paginated" })
   @Get()
   async list(
     @CurrentUser() user: User,

@@ -1,7 +1,9 @@
 import { CurrentUser } from '@app/auth';
 import type { User } from '@app/database';
 import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 
+@ApiTags('me')
 @Controller('api/me')
 export class MeController {
   /** The user behind the token. */

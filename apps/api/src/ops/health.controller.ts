@@ -1,9 +1,11 @@
 import { Public } from '@app/auth';
 import { HealthService, Readiness } from '@app/observability';
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 @Public()
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -2,6 +2,7 @@ import { AppConfig } from '@app/config';
 import { WebhookDelivery, WebhookOutcome } from '@app/database';
 import { FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
+import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
 import {
   BadRequestException,
@@ -36,6 +37,7 @@ export class FalWebhookService implements OnModuleInit {
     private readonly outcomes: FalOutcomeService,
     private readonly producer: JobProducer,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
@@ -146,6 +148,7 @@ export class FalWebhookService implements OnModuleInit {
           ? 'OK'
           : 'ERROR'
         : null;
+    this.metrics.webhookDeliveries.inc({ outcome });
     await this.dataSource.manager.insert(WebhookDelivery, {
       infographId,
       falRequestId,

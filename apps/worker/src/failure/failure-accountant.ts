@@ -3,7 +3,7 @@ import { JobProducer, isLastAttempt } from '@app/queues';
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 
-import { describeFailure, isPermanent } from './job-failure';
+import { describeFailure, failureClass, isPermanent } from './job-failure';
 
 /**
  * The one place where "this job failed" becomes "this infograph failed": inside the processor,
@@ -27,7 +27,7 @@ export class FailureAccountant {
       throw error;
     }
     const reason = describeFailure(error, job.attemptsMade + 1);
-    if (await this.state.failAndRefund(infographId, reason)) {
+    if (await this.state.failAndRefund(infographId, reason, failureClass(error))) {
       this.logger.warn(`${context} failed and refunded: ${reason}`);
       await this.producer.enqueue('notify', [{ infographId }]);
     }

@@ -1,4 +1,5 @@
 import { FalError, FalPermanentError } from '@app/fal';
+import type { FailureClass } from '@app/observability';
 import { ScrapeError } from '@app/scraper';
 import { StorageError } from '@app/storage';
 import { UnrecoverableError } from 'bullmq';
@@ -17,6 +18,23 @@ export function isPermanent(error: unknown): boolean {
     return !error.transient;
   }
   return false;
+}
+
+/** The reason class for metrics and alerts. */
+export function failureClass(error: unknown): FailureClass {
+  if (error instanceof ScrapeError) {
+    return 'blog';
+  }
+  if (error instanceof FalError) {
+    return isPermanent(error) ? 'fal_rejected' : 'fal_unreachable';
+  }
+  if (error instanceof ImageDownloadError) {
+    return 'download';
+  }
+  if (error instanceof StorageError) {
+    return 'storage';
+  }
+  return 'other';
 }
 
 /** The `error_message` a user reads: what went wrong, in their terms. */

@@ -1,12 +1,12 @@
 import { createServer, Server } from 'node:http';
 
 import { AppConfig } from '@app/config';
-import { HealthService } from '@app/observability';
+import { HealthService, Metrics, metricsAuthorized } from '@app/observability';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 /**
- * The worker has no HTTP api; this tiny server exposes the same `/health/live` and `/health/ready`
- * as the api on `WORKER_HEALTH_PORT`, for orchestrators and `npm start`'s supervisor.
+ * The worker has no HTTP api; this tiny server exposes the same `/health/live`, `/health/ready`
+ * and `/metrics` as the api on `WORKER_HEALTH_PORT`, for orchestrators and `npm start`'s supervisor.
  */
 @Injectable()
 export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -16,6 +16,7 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly health: HealthService,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -32,6 +33,20 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
         });
       } else if (path === '/health/live') {
         send(200, { status: 'ok' });
+      } else if (path === '/metrics') {
+        if (!metricsAuthorized(this.config.metrics.token, req.headers.authorization)) {
+          send(401, {
+            statusCode: 401,
+            error: 'Unauthorized',
+            message: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+          });
+          return;
+        }
+        this.metrics.registry.metrics().then(
+          (text) =>
+            res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text),
+          (error: unknown) => send(500, { status: 'error', error: String(error) }),
+        );
       } else if (path === '/health/ready') {
         this.health.readiness().then(
           (r) => send(r.status === 'ok' ? 200 : 503, r),

@@ -2,6 +2,7 @@ import { AppConfig } from '@app/config';
 import { Infograph } from '@app/database';
 import { FalGateway } from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
+import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -27,6 +28,7 @@ export class ReconcileProcessor extends WorkerHost implements OnApplicationBoots
     private readonly fal: FalGateway,
     private readonly state: InfographStateService,
     private readonly outcomes: FalOutcomeService,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -57,6 +59,9 @@ export class ReconcileProcessor extends WorkerHost implements OnApplicationBoots
     )) {
       counts[await this.pollFal(i)] += 1;
     }
+    for (const [action, n] of Object.entries(counts)) {
+      this.metrics.reconciled.inc({ action }, n);
+    }
     if (counts.submit + counts.upload + counts.polled + counts.expired > 0) {
       this.logger.log(`reconciled ${JSON.stringify(counts)}`);
     }
@@ -74,6 +79,7 @@ export class ReconcileProcessor extends WorkerHost implements OnApplicationBoots
         await this.state.failAndRefund(
           i.id,
           `No result from fal.ai within ${minutes} minutes; the request was cancelled.`,
+          'timeout',
         )
       ) {
         await this.producer.enqueue('notify', [{ infographId: i.id }]);

@@ -1,6 +1,7 @@
 import { AppConfig } from '@app/config';
 import { FalAspectRatio, FalGateway, FalResolution } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
+import { Metrics } from '@app/observability';
 import { JobData } from '@app/queues';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -23,6 +24,7 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly fal: FalGateway,
     private readonly failures: FailureAccountant,
     private readonly events: RealtimeEvents,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -43,7 +45,8 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
         : null;
       const prompt = buildPrompt(infograph.prompt, blog);
       const webhookUrl = `${this.config.api.publicUrl}/api/infographs/webhook/${infograph.id}/`;
-      const { requestId } = await this.fal.submit(
+      const stopTimer = this.metrics.falSubmitDuration.startTimer();
+      const submitted = this.fal.submit(
         {
           prompt,
           num_images: 1,
@@ -53,6 +56,7 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
         },
         webhookUrl,
       );
+      const { requestId } = await submitted.finally(() => stopTimer());
       if (!(await this.state.markProcessing(infograph.id, requestId, prompt))) {
         // Another run got there first (a retry racing a stalled job): this fal request is surplus.
         await this.fal.cancel(requestId).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { InfographStateService } from '@app/infographs';
+import { Metrics } from '@app/observability';
 import { JobData, JobProducer } from '@app/queues';
 import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
@@ -20,6 +21,7 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly producer: JobProducer,
     private readonly failures: FailureAccountant,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -57,6 +59,14 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
         contentType: image.contentType,
       });
       if (completed) {
+        this.metrics.infographsCompleted.inc();
+        this.metrics.generationDuration.observe(
+          (Date.now() - infograph.createdAt.getTime()) / 1000,
+        );
+        // updated_at was last set when fal's image was recorded, so it marks the webhook's arrival.
+        this.metrics.webhookToCompletedDuration.observe(
+          (Date.now() - infograph.updatedAt.getTime()) / 1000,
+        );
         await this.producer.enqueue('notify', [{ infographId: infograph.id }]);
         this.logger.log(
           `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${key} (${stored.bytes} bytes)`,

@@ -1,14 +1,17 @@
 import { INFOGRAPH_STATUSES, type InfographStatus } from '@app/database';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class ListInfographsQuery {
+  @ApiPropertyOptional({ enum: INFOGRAPH_STATUSES })
   @IsOptional()
   @IsIn(INFOGRAPH_STATUSES, {
     message: 'status must be one of pending, processing, completed, failed',
   })
   status?: InfographStatus;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -16,6 +19,7 @@ export class ListInfographsQuery {
   @Max(100)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'next_cursor from the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(200)

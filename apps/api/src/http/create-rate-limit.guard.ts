@@ -1,0 +1,64 @@
+import { AppConfig } from '@app/config';
+import type { User } from '@app/database';
+import { REDIS } from '@app/observability';
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type IORedis from 'ioredis';
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * Limits creates per user per minute, counted in Redis so the limit holds across api instances
+ * (a fixed window: simple, and good enough to stop a runaway script). If Redis cannot answer, the
+ * request goes through: the create itself is what must not be lost.
+ */
+@Injectable()
+export class CreateRateLimitGuard implements CanActivate {
+  private readonly logger = new Logger('RateLimit');
+
+  constructor(
+    @Inject(REDIS) private readonly redis: IORedis,
+    private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const { user } = context.switchToHttp().getRequest<{ user?: User }>();
+    if (!user) {
+      return true;
+    }
+    const window = Math.floor(Date.now() / 1000 / WINDOW_SECONDS);
+    const key = `${this.config.redis.prefix}:ratelimit:create:${user.id}:${window}`;
+    let count: number;
+    try {
+      const [[, incremented]] = (await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, WINDOW_SECONDS * 2)
+        .exec()) as [[Error | null, number]];
+      count = incremented;
+    } catch (error) {
+      this.logger.warn(`rate limit not checked: ${(error as Error).message}`);
+      return true;
+    }
+    const limit = this.config.rateLimit.createPerMinute;
+    if (count > limit) {
+      const retryAfter = (window + 1) * WINDOW_SECONDS - Math.floor(Date.now() / 1000);
+      void context
+        .switchToHttp()
+        .getResponse<FastifyReply>()
+        .header('retry-after', String(Math.max(1, retryAfter)));
+      throw new HttpException(
+        `Too many creates: at most ${limit} a minute. Retry after ${retryAfter} seconds.`,
+        429,
+      );
+    }
+    return true;
+  }
+}

@@ -1,0 +1,37 @@
+import { Metrics } from '@app/observability';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Worker } from 'bullmq';
+
+import { NotifyProcessor } from '../notify/notify.processor';
+import { ReconcileProcessor } from '../reconcile/reconcile.processor';
+import { SubmitProcessor } from '../submit/submit.processor';
+import { UploadProcessor } from '../upload/upload.processor';
+
+/** Counts attempts, retries and final failures of every queue's jobs from the workers' events. */
+@Injectable()
+export class JobMetrics implements OnApplicationBootstrap {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly submit: SubmitProcessor,
+    private readonly upload: UploadProcessor,
+    private readonly notify: NotifyProcessor,
+    private readonly reconcile: ReconcileProcessor,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const host of [this.submit, this.upload, this.notify, this.reconcile]) {
+      this.observe(host.worker);
+    }
+  }
+
+  private observe(worker: Worker): void {
+    const queue = worker.name;
+    worker.on('active', () => this.metrics.jobAttempts.inc({ queue }));
+    worker.on('failed', (job) => {
+      // attemptsMade already counts this run; a job with attempts left will run again.
+      const willRetry =
+        job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1) && !job.finishedOn;
+      (willRetry ? this.metrics.jobRetries : this.metrics.jobFailures).inc({ queue });
+    });
+  }
+}
