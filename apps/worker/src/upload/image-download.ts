@@ -63,7 +63,8 @@ export async function downloadImage(
   }
   const { statusCode, headers, body } = response;
   const fail = (message: string, permanent: boolean): never => {
-    body.destroy();
+    // Release the connection without reading what we refused (dump caps what it drains).
+    body.dump({ limit: 64 * 1024 }).catch(() => undefined);
     throw new ImageDownloadError(message, permanent);
   };
   if (statusCode >= 300 && statusCode < 400) {
