@@ -13,6 +13,10 @@ import { MIGRATIONS } from '../../libs/database/src/migrations';
 import { ensureDatabase, ensureRedis, withDatabase } from '../../scripts/ensure-services';
 
 export default async function globalSetup(): Promise<void> {
+  // Each Jest project (e2e, browser) runs this; they share one scratch database and prefix.
+  if (process.env.AINFOGRAPHIC_TEST_RUN) {
+    return;
+  }
   const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ainfographic';
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const run = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

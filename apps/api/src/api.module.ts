@@ -21,6 +21,7 @@ import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { QueueDashboard } from './ops/queue-dashboard';
 import { RealtimeModule } from './realtime/realtime.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class ApiModule {
@@ -39,6 +40,7 @@ export class ApiModule {
         FalModule,
         StorageModule.forRoot(config.storage),
         RealtimeModule,
+        WebModule,
         ObservabilityModule,
       ],
       controllers: [
