@@ -2,6 +2,7 @@ import { ApiTokensService, UsersService } from '@app/auth';
 import { CreditsService, checkLedger } from '@app/credits';
 import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import type { DataSource } from 'typeorm';
 
 /** A CLI mistake: printed with the usage text, exit code 2. */
@@ -25,24 +26,14 @@ function requireString(flags: Flags, name: string): string {
   return value.trim();
 }
 
-function positiveInt(flags: Flags, name: string, fallback?: number): number {
+/** A whole-number flag of at least `min`; `fallback` when the flag is absent (required without one). */
+function wholeNumber(flags: Flags, name: string, min: number, fallback?: number): number {
   const raw = flags[name];
   if (raw === undefined && fallback !== undefined) {
     return fallback;
   }
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) <= 0) {
-    throw new UsageError(`--${name} must be a positive whole number.`);
-  }
-  return Number(raw);
-}
-
-function nonNegativeInt(flags: Flags, name: string, fallback: number): number {
-  const raw = flags[name];
-  if (raw === undefined) {
-    return fallback;
-  }
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
-    throw new UsageError(`--${name} must be a whole number of 0 or more.`);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < min) {
+    throw new UsageError(`--${name} must be a whole number of ${min} or more.`);
   }
   return Number(raw);
 }
@@ -65,7 +56,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
         throw new UsageError(`--email ${email} is not an e-mail address.`);
       }
-      const credits = nonNegativeInt(flags, 'credits', 0);
+      const credits = wholeNumber(flags, 'credits', 0, 0);
       const dataSource = app.get<DataSource>(getDataSourceToken());
       const { user, token } = await dataSource.transaction(async (manager) => {
         const user = await app
@@ -116,7 +107,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: { id: { type: 'string' } },
     async run(app, flags, print) {
       const id = requireString(flags, 'id');
-      if (!/^[0-9a-f-]{36}$/i.test(id)) {
+      if (!isUUID(id)) {
         throw new UsageError(`--id ${id} is not a token id (a UUID; see token:list).`);
       }
       const revoked = await app.get(ApiTokensService).revoke(id);
@@ -130,7 +121,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: { email: { type: 'string' }, amount: { type: 'string' }, note: { type: 'string' } },
     async run(app, flags, print) {
       const user = await userByEmail(app, requireString(flags, 'email'));
-      const amount = positiveInt(flags, 'amount');
+      const amount = wholeNumber(flags, 'amount', 1);
       const note = typeof flags.note === 'string' ? flags.note : 'granted by CLI';
       const balance = await app.get(CreditsService).grant(user.id, amount, { note });
       print(`Granted ${amount} credits to ${user.email}; balance is now ${balance}.`);

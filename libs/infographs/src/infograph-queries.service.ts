@@ -1,6 +1,7 @@
 import { Infograph, InfographStatus } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 
 export class InvalidCursorError extends Error {
@@ -55,7 +56,7 @@ function encodeCursor(i: Infograph): string {
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) {
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !isUUID(id)) {
     throw new InvalidCursorError();
   }
   return { createdAt, id };

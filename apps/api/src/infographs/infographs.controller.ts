@@ -25,6 +25,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 
+import { isUUID } from 'class-validator';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
@@ -52,8 +53,6 @@ const STATUS_EXAMPLE = {
   created_at: '2025-11-22T10:30:00Z',
   updated_at: '2025-11-22T10:30:45Z',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @ApiTags('infographs')
 @Controller('api/infographs')
@@ -123,7 +122,7 @@ export class InfographsController {
   @ApiResponse({ status: 200, schema: { example: STATUS_EXAMPLE } })
   @Get('status/:id')
   async status(@CurrentUser() user: User, @Param('id') id: string): Promise<InfographView> {
-    const infograph = UUID.test(id) ? await this.queries.findOwned(user.id, id) : null;
+    const infograph = isUUID(id) ? await this.queries.findOwned(user.id, id) : null;
     if (!infograph) {
       throw new NotFoundException(`No infograph ${id} for this account.`);
     }

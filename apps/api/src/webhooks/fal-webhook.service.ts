@@ -16,9 +16,8 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -53,7 +52,7 @@ export class FalWebhookService implements OnModuleInit {
     rawBody: Buffer | undefined,
     headers: Headers,
   ): Promise<{ received: true; outcome: WebhookOutcome }> {
-    if (!UUID.test(infographId)) {
+    if (!isUUID(infographId)) {
       throw new NotFoundException(`No infograph ${infographId}.`);
     }
     const body = rawBody ?? Buffer.alloc(0);
