@@ -1,6 +1,11 @@
 import { AppConfig } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, DynamicModule, Module } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type IORedis from 'ioredis';
 
 import { defaultJobOptions } from './job-options';
@@ -44,7 +49,7 @@ export class QueuesModule {
       providers: [
         JobProducer,
         QueueMetrics,
-        { provide: UnreadyConnectionCloser, useValue: new UnreadyConnectionCloser(holder) },
+        { provide: ConnectionCloser, useValue: new ConnectionCloser(holder) },
       ],
       exports: [BullModule, JobProducer],
     };
@@ -52,15 +57,23 @@ export class QueuesModule {
 }
 
 /**
- * BullMQ's close waits for its connection to become ready, which never happens while Redis is
- * down: drop a connection that is not ready first, so shutdown cannot hang on an outage.
+ * BullMQ does not close a connection it was given, and its own close waits for that connection
+ * to become ready, which never happens while Redis is down. So: drop a connection that is not
+ * ready before the queues close (shutdown cannot hang on an outage), and quit it after.
  */
-class UnreadyConnectionCloser implements BeforeApplicationShutdown {
+class ConnectionCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(private readonly holder: { connection?: IORedis }) {}
 
   beforeApplicationShutdown(): void {
     if (this.holder.connection && this.holder.connection.status !== 'ready') {
       this.holder.connection.disconnect();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const connection = this.holder.connection;
+    if (connection?.status === 'ready') {
+      await connection.quit().catch(() => connection.disconnect());
     }
   }
 }
