@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 
 import { ApiModule } from './api.module';
+import { refuseDeepJson } from './http/json-depth';
 import { observeRequestDurations } from './http/request-metrics';
 import { setUpOpenApi } from './ops/openapi';
 import { createValidationPipe } from './http/validation.pipe';
@@ -25,6 +26,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     rawBody: true,
   });
   app.useLogger(app.get(Logger));
+  refuseDeepJson(app);
   app.useGlobalPipes(createValidationPipe());
   observeRequestDurations(app);
   setUpOpenApi(app);

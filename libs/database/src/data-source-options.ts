@@ -28,6 +28,9 @@ export function dataSourceOptions(
       max: config.database.poolSize,
       // Fail fast rather than hang when Postgres is unreachable; the api turns this into a 503.
       connectionTimeoutMillis: 5000,
+      // A partition mid-session leaves a sent query unanswered forever: bound every query.
+      query_timeout: 5000,
+      statement_timeout: 5000,
       application_name: `ainfographic`,
     },
     ...overrides,

@@ -1,16 +1,41 @@
 import type { Infograph } from '@app/database';
+import { FalGateway } from '@app/fal';
 import { Injectable } from '@nestjs/common';
 
 import { AppliedOutcome, FalOutcome, NSFW_REASON, describeFalError } from './fal-outcome';
 import { InfographStateService } from './infograph-state.service';
 
 /**
- * Moves an infograph forward on fal's verdict, idempotently. The webhook and the reconciler both
- * call this, so a result that arrives both ways is applied once.
+ * Moves an infograph forward on fal's verdict, idempotently. The webhook, the upload job and the
+ * reconciler all come here, so a result that arrives several ways is applied once.
  */
 @Injectable()
 export class FalOutcomeService {
-  constructor(private readonly state: InfographStateService) {}
+  constructor(
+    private readonly state: InfographStateService,
+    private readonly fal: FalGateway,
+  ) {}
+
+  /**
+   * Asks fal itself how the request ended and applies that: for a webhook that never came, and
+   * before failing on an ERROR delivery (the body is a hint, and a stale or out-of-order ERROR
+   * must not cost the user an image fal did make). 'pending' while fal is still working.
+   * Throws fal's errors (transient ones are worth a retry).
+   */
+  async confirmWithFal(infograph: Infograph): Promise<AppliedOutcome | 'pending'> {
+    const requestId = infograph.falRequestId;
+    if (!requestId) {
+      return 'pending';
+    }
+    const status = await this.fal.status(requestId);
+    if (status.state !== 'COMPLETED') {
+      return 'pending';
+    }
+    const outcome: FalOutcome = status.error
+      ? { kind: 'error', message: status.error }
+      : { kind: 'ok', ...(await this.fal.result(requestId)) };
+    return this.apply(infograph, requestId, outcome);
+  }
 
   async apply(
     infograph: Infograph,

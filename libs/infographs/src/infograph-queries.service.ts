@@ -56,7 +56,12 @@ function encodeCursor(i: Infograph): string {
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !isUUID(id)) {
+  // Exactly what encodeCursor writes; anything else would reach Postgres and fail there.
+  const canonical =
+    createdAt !== undefined &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) &&
+    new Date(createdAt).toISOString() === createdAt;
+  if (!canonical || !id || !isUUID(id)) {
     throw new InvalidCursorError();
   }
   return { createdAt, id };

@@ -1,4 +1,5 @@
 import { CreditsModule } from '@app/credits';
+import { FalModule } from '@app/fal';
 import { Module } from '@nestjs/common';
 
 import { FalOutcomeService } from './fal-outcome.service';
@@ -13,5 +14,5 @@ const SERVICES = [
   FalOutcomeService,
 ];
 
-@Module({ imports: [CreditsModule], providers: SERVICES, exports: SERVICES })
+@Module({ imports: [CreditsModule, FalModule], providers: SERVICES, exports: SERVICES })
 export class InfographsModule {}

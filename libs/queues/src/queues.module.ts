@@ -1,11 +1,6 @@
 import { AppConfig } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
-import {
-  BeforeApplicationShutdown,
-  DynamicModule,
-  Module,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Module } from '@nestjs/common';
 import type IORedis from 'ioredis';
 
 import { defaultJobOptions } from './job-options';
@@ -57,23 +52,17 @@ export class QueuesModule {
 }
 
 /**
- * BullMQ does not close a connection it was given, and its own close waits for that connection
- * to become ready, which never happens while Redis is down. So: drop a connection that is not
- * ready before the queues close (shutdown cannot hang on an outage), and quit it after.
+ * BullMQ's close waits for its connection to become ready, which never happens while Redis is
+ * down: drop a connection that is not ready first, so shutdown cannot hang on an outage. (A
+ * ready one is left open on purpose: quitting it here could race the workers' own close, which
+ * Nest runs in the same shutdown phase; the process exits right after shutdown anyway.)
  */
-class ConnectionCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
+class ConnectionCloser implements BeforeApplicationShutdown {
   constructor(private readonly holder: { connection?: IORedis }) {}
 
   beforeApplicationShutdown(): void {
     if (this.holder.connection && this.holder.connection.status !== 'ready') {
       this.holder.connection.disconnect();
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    const connection = this.holder.connection;
-    if (connection?.status === 'ready') {
-      await connection.quit().catch(() => connection.disconnect());
     }
   }
 }

@@ -17,6 +17,8 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
   '57P01',
+  // statement_timeout: the database is too slow to answer right now.
+  '57014',
   '57P03',
   '08006',
   '08001',
@@ -99,7 +101,8 @@ function domainStatus(error: unknown): number | undefined {
 }
 
 function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) {
+  // Error-like, not `instanceof Error`: errors from Node's own sockets may come from another realm.
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') {
     return false;
   }
   const code =
@@ -107,8 +110,8 @@ function isUnavailable(error: unknown): boolean {
     (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
   return (
     (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed/i.test(
-      error.message,
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Stream isn't writeable|Connection is closed/i.test(
+      (error as Error).message,
     )
   );
 }

@@ -95,6 +95,13 @@ export class FalWebhookService implements OnModuleInit {
       await this.record(infographId, requestId, parsed, 'orphan', verified);
       throw new ConflictException(`Request ${requestId} is not this infograph's fal request.`);
     }
+    if (parsed.kind === 'error' && infograph.status === 'processing') {
+      // An ERROR is confirmed with fal before anything fails (the upload job asks fal): a stale or
+      // out-of-order ERROR must not cost the user an image fal did make.
+      await this.record(infographId, requestId, parsed, 'accepted', verified);
+      await this.enqueueNext(infographId, 'accepted', infograph.status);
+      return { received: true, outcome: 'accepted' };
+    }
     const applied = await this.outcomes.apply(
       infograph,
       requestId,

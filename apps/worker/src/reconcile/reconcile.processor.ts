@@ -5,7 +5,7 @@ import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -17,8 +17,12 @@ const BATCH = 200;
  * BullMQ's scheduler makes one run per interval cluster-wide, and this worker runs one at a time.
  */
 @Processor('reconcile', { concurrency: 1 })
-export class ReconcileProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class ReconcileProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('Reconcile');
+  private keepScheduled?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -34,6 +38,24 @@ export class ReconcileProcessor extends WorkerHost implements OnApplicationBoots
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.schedule();
+    // The scheduler lives in Redis: a Redis that restarts empty forgets it, and nothing would
+    // reconcile again. Upserting is idempotent, so every worker re-asserts it periodically.
+    this.keepScheduled = setInterval(
+      () =>
+        void this.schedule().catch((error: unknown) =>
+          this.logger.warn(`could not re-assert the reconcile schedule: ${String(error)}`),
+        ),
+      Math.max(this.config.reconcile.intervalMs, 5000),
+    );
+    this.keepScheduled.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.keepScheduled);
+  }
+
+  private async schedule(): Promise<void> {
     await this.queue.upsertJobScheduler(
       'reconcile',
       { every: this.config.reconcile.intervalMs },
@@ -87,14 +109,7 @@ export class ReconcileProcessor extends WorkerHost implements OnApplicationBoots
       return 'expired';
     }
     try {
-      const status = await this.fal.status(requestId);
-      if (status.state !== 'COMPLETED') {
-        return 'polled';
-      }
-      const outcome = status.error
-        ? ({ kind: 'error', message: status.error } as const)
-        : { kind: 'ok' as const, ...(await this.fal.result(requestId)) };
-      const applied = await this.outcomes.apply(i, requestId, outcome);
+      const applied = await this.outcomes.confirmWithFal(i);
       if (applied === 'accepted') {
         await this.producer.enqueue('upload', [{ infographId: i.id }]);
       } else if (applied === 'failed') {

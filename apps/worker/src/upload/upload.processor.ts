@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { InfographStateService } from '@app/infographs';
+import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobData, JobProducer } from '@app/queues';
 import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
@@ -9,6 +9,13 @@ import { Job } from 'bullmq';
 
 import { FailureAccountant } from '../failure/failure-accountant';
 import { downloadImage } from './image-download';
+
+/** fal sent an ERROR but still lists the request as running: ask again later. */
+class FalNotFinishedError extends Error {
+  constructor() {
+    super('fal.ai reported an error but had not finished the request when asked');
+  }
+}
 
 /** processing (with fal's image) → completed: copy the image into our storage under a stable key. */
 @Processor('upload')
@@ -22,6 +29,7 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly producer: JobProducer,
     private readonly failures: FailureAccountant,
     private readonly metrics: Metrics,
+    private readonly outcomes: FalOutcomeService,
   ) {
     super();
   }
@@ -31,11 +39,26 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async process(job: Job<JobData<'upload'>>): Promise<string> {
-    const infograph = await this.state.find(job.data.infographId);
-    if (!infograph || infograph.status !== 'processing' || !infograph.falImageUrl) {
+    let infograph = await this.state.find(job.data.infographId);
+    if (!infograph || infograph.status !== 'processing') {
       return 'skipped: nothing to upload';
     }
     try {
+      if (!infograph.falImageUrl) {
+        // Sent here by an ERROR webhook: ask fal how the request really ended before failing it.
+        const confirmed = await this.outcomes.confirmWithFal(infograph);
+        if (confirmed === 'pending') {
+          throw new FalNotFinishedError();
+        }
+        if (confirmed === 'failed') {
+          await this.producer.enqueue('notify', [{ infographId: infograph.id }]);
+          return 'failed at fal';
+        }
+        infograph = await this.state.find(infograph.id);
+        if (!infograph?.falImageUrl || infograph.status !== 'processing') {
+          return 'skipped: nothing to upload';
+        }
+      }
       const image = await downloadImage(infograph.falImageUrl, {
         allowedHosts: this.config.images.mediaHosts,
         maxBytes: this.config.images.maxBytes,
@@ -74,7 +97,7 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
       }
       return stored.url;
     } catch (error) {
-      return this.failures.handle(job, infograph.id, error);
+      return this.failures.handle(job, job.data.infographId, error);
     }
   }
 }
