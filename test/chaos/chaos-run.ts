@@ -1,0 +1,740 @@
+// The chaos run: api, workers and fal-sim as real processes (compiled, from dist/), on ephemeral
+// ports, with their own database, their own redis-server and their own storage folder. Many users
+// create infographs concurrently while fal-sim injects faults, a worker is killed with SIGKILL and
+// replaced, Redis is crashed (losing every key) and restarted, and Postgres connections are cut.
+// Then, within a bounded wait, it proves: every infograph is completed or failed, every completed
+// one is in storage, the ledger holds, nobody paid for a failed infograph or was refunded twice.
+// Everything it starts it stops; every wait is bounded.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { checkLedger, LedgerProblem } from '@app/credits';
+import { ENTITIES } from '@app/database';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+/* eslint-disable-next-line no-restricted-imports -- MIGRATIONS is not exported by @app/database */
+import { MIGRATIONS } from '../../libs/database/src/migrations';
+import { databaseName, ensureDatabase, withDatabase } from '../../scripts/ensure-services';
+import { freePort } from '../support/free-port';
+import { ManagedProcess, startDistNode } from '../support/managed-process';
+import { ROOT } from '../support/processes';
+import { PrivateRedis } from '../support/redis-server';
+
+export interface ChaosProfile {
+  name: string;
+  users: number;
+  /** Create requests (each asks for 1–4 images). */
+  creates: number;
+  concurrency: number;
+  /** Creates are spread over this window; the faults happen inside it. */
+  createWindowMs: number;
+  /** Bounded wait for every infograph to reach a terminal state after the last create. */
+  drainTimeoutMs: number;
+  workers: number;
+}
+
+export const PROFILES: Record<'short' | 'full', ChaosProfile> = {
+  short: {
+    name: 'short',
+    users: 24,
+    creates: 300,
+    concurrency: 12,
+    createWindowMs: 40_000,
+    drainTimeoutMs: 110_000,
+    workers: 2,
+  },
+  full: {
+    name: 'full',
+    users: 200,
+    creates: 2500,
+    concurrency: 32,
+    createWindowMs: 180_000,
+    drainTimeoutMs: 240_000,
+    workers: 2,
+  },
+};
+
+export const FAULTS = {
+  FAL_SIM_SUBMIT_500_RATE: '0.2',
+  FAL_SIM_WEBHOOK_DUP_RATE: '0.1',
+  FAL_SIM_WEBHOOK_LOST_RATE: '0.1',
+  FAL_SIM_WEBHOOK_OUT_OF_ORDER_RATE: '0.05',
+  FAL_SIM_FAIL_RATE: '0.05',
+};
+
+export interface ChaosReport {
+  profile: string;
+  ok: boolean;
+  failures: string[];
+  durationMs: number;
+  users: number;
+  createRequests: {
+    planned: number;
+    acknowledged: number;
+    retried: number;
+    gaveUp: number;
+    statusCounts: Record<string, number>;
+    insufficientCreditsExpected: number;
+  };
+  created: number;
+  completed: number;
+  failed: number;
+  nonTerminal: number;
+  refunded: number;
+  refundedTwice: number;
+  chargedForFailed: number;
+  balanceMismatches: number;
+  unacknowledgedInfographs: number;
+  missingObjects: number;
+  duplicatesSeen: number;
+  webhookOutcomes: Record<string, number>;
+  lostWebhooks: { total: number; recoveredByReconcile: number; failed: number };
+  outOfOrder: { total: number; completed: number; failedByStaleError: number };
+  falSim: {
+    requests: number;
+    failedGenerations: number;
+    submitOutcomesSample: Record<string, number>;
+  };
+  failureReasons: Record<string, number>;
+  maxTimeToTerminalMs: number;
+  p95TimeToTerminalMs: number;
+  events: { atMs: number; event: string }[];
+  crashedProcesses: string[];
+  ledgerProblems: LedgerProblem[];
+  reportPath: string;
+}
+
+interface PlannedCreate {
+  index: number;
+  user: number;
+  body: Record<string, unknown>;
+  cost: number;
+  key: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const count = <T>(items: T[], key: (item: T) => string): Record<string, number> =>
+  items.reduce<Record<string, number>>((acc, item) => {
+    const k = key(item);
+    acc[k] = (acc[k] ?? 0) + 1;
+    return acc;
+  }, {});
+
+/** A small deterministic PRNG so a profile's workload is the same every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function planCreates(profile: ChaosProfile, run: string): PlannedCreate[] {
+  const random = prng(8);
+  const pick = <T>(weighted: [T, number][]): T => {
+    let r = random();
+    for (const [value, weight] of weighted) {
+      if ((r -= weight) < 0) {
+        return value;
+      }
+    }
+    return weighted[weighted.length - 1][0];
+  };
+  const topics = ['solar power', 'coffee trade', 'rail freight', 'ocean plastic', 'AI chips'];
+  return Array.from({ length: profile.creates }, (_, index) => {
+    const n = pick([
+      [1, 0.7],
+      [2, 0.15],
+      [3, 0.1],
+      [4, 0.05],
+    ]);
+    const resolution = pick([
+      ['1K', 0.8],
+      ['2K', 0.1],
+      ['4K', 0.1],
+    ]);
+    const body = {
+      prompt: `Chaos ${run} #${index}: ${topics[index % topics.length]} in numbers`,
+      aspect_ratio: pick([
+        ['16/9', 0.5],
+        ['1:1', 0.3],
+        ['9:16', 0.2],
+      ]),
+      resolution,
+      number_of_infographs: n,
+    };
+    return {
+      index,
+      user: Math.floor(random() * profile.users),
+      body,
+      cost: n * (resolution === '4K' ? 2 : 1),
+      key: `chaos-${run}-${index}`,
+    };
+  });
+}
+
+async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) {
+        return;
+      }
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await response.arrayBuffer();
+  return response.ok;
+}
+
+/** Runs the chaos scenario for a profile and returns (and writes) its report. */
+export async function runChaos(
+  profile: ChaosProfile,
+  options: { reportPath?: string; log?: (line: string) => void } = {},
+): Promise<ChaosReport> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`[chaos] ${line}\n`));
+  const started = Date.now();
+  const run = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const artifacts = join(ROOT, 'test-artifacts', 'chaos', `${profile.name}-${run}`);
+  const reportPath =
+    options.reportPath ??
+    process.env.CHAOS_REPORT ??
+    join(ROOT, 'test-artifacts', 'chaos', `report-${profile.name}.json`);
+  const baseDb = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ainfographic';
+  const databaseUrl = withDatabase(baseDb, `ainfographic_chaos_${run}`);
+  const prefix = `ainfographic-chaos-${run}`;
+  const events: { atMs: number; event: string }[] = [];
+  const note = (event: string) => {
+    events.push({ atMs: Date.now() - started, event });
+    log(event);
+  };
+
+  // CHAOS_APP_ROOT runs another checkout's build (e.g. one with a proposed patch applied).
+  const appRoot = process.env.CHAOS_APP_ROOT ?? ROOT;
+  if (!existsSync(join(appRoot, 'dist/apps/api/src/main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` first');
+  }
+  const storageDir = await mkdtemp(join(tmpdir(), 'ainfographic-chaos-files-'));
+  const processes: ManagedProcess[] = [];
+  let redis: PrivateRedis | undefined;
+  let db: Client | undefined;
+
+  try {
+    // --- stores ---
+    await ensureDatabase(databaseUrl);
+    const migrator = new DataSource({
+      type: 'postgres',
+      url: databaseUrl,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+    });
+    await migrator.initialize();
+    await migrator.runMigrations();
+    await migrator.destroy();
+    redis = await PrivateRedis.start({ logFile: join(artifacts, 'redis.log') });
+    db = new Client({ connectionString: databaseUrl, application_name: 'chaos-harness' });
+    await db.connect();
+    note(
+      `database ${databaseName(databaseUrl)}, redis-server on ${redis.port}, apps from ${appRoot}`,
+    );
+
+    // --- processes ---
+    const [apiPort, simPort] = [await freePort(), await freePort()];
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const simUrl = `http://127.0.0.1:${simPort}`;
+    const cwd = await mkdtemp(join(tmpdir(), 'ainfographic-chaos-cwd-')); // no developer .env
+    const common: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '10',
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      API_PORT: String(apiPort),
+      PUBLIC_API_URL: apiUrl,
+      FAL_SIM_PORT: String(simPort),
+      LOCAL_STORAGE_DIR: storageDir,
+      JOB_BACKOFF_MS: '100',
+      JOB_ATTEMPTS: '5',
+      RECONCILE_INTERVAL_MS: '1000',
+      RECONCILE_PENDING_AFTER_MS: '3000',
+      RECONCILE_PROCESSING_AFTER_MS: '3000',
+      SHUTDOWN_GRACE_MS: '3000',
+    };
+    const sim = startDistNode(
+      'fal-sim',
+      join(appRoot, 'dist/apps/fal-sim/src/main.js'),
+      {
+        ...common,
+        FAL_SIM_HOST: '127.0.0.1',
+        FAL_SIM_LATENCY_MS: '300',
+        FAL_SIM_JITTER_MS: '300',
+        FAL_SIM_SEED: `chaos-${profile.name}`,
+        FAL_SIM_WEBHOOK_RETRY_BASE_MS: '100',
+        FAL_SIM_WEBHOOK_RETRY_MAX_MS: '2000',
+        FAL_SIM_MAX_LONG_SIDE: '128',
+        FAL_SIM_MAX_REQUESTS: '1000000',
+        FAL_SIM_LOG_LEVEL: 'warn',
+        ...FAULTS,
+      },
+      { cwd, logFile: join(artifacts, 'fal-sim.log') },
+    );
+    processes.push(sim);
+    const api = startDistNode('api', join(appRoot, 'dist/apps/api/src/main.js'), common, {
+      cwd,
+      logFile: join(artifacts, 'api.log'),
+    });
+    processes.push(api);
+    let workerSerial = 0;
+    const startWorker = async (): Promise<ManagedProcess> => {
+      workerSerial += 1;
+      const port = await freePort();
+      const worker = startDistNode(
+        `worker-${workerSerial}`,
+        join(appRoot, 'dist/apps/worker/src/main.js'),
+        { ...common, WORKER_HEALTH_PORT: String(port) },
+        { cwd, logFile: join(artifacts, `worker-${workerSerial}.log`) },
+      );
+      processes.push(worker);
+      await waitUntil(
+        `${worker.name} ready`,
+        async () => {
+          if (!worker.running) {
+            throw new Error(`${worker.name} exited:\n${worker.tail()}`);
+          }
+          return httpOk(`http://127.0.0.1:${port}/health/ready`);
+        },
+        20_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${worker.tail()}`);
+      });
+      return worker;
+    };
+    await waitUntil('fal-sim', () => httpOk(`${simUrl}/_sim/health`), 20_000);
+    await waitUntil('api ready', () => httpOk(`${apiUrl}/health/ready`), 30_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${api.tail()}`);
+      },
+    );
+    const workers: ManagedProcess[] = [];
+    for (let i = 0; i < profile.workers; i += 1) {
+      workers.push(await startWorker());
+    }
+    note(`api ${apiUrl}, fal-sim ${simUrl}, ${workers.length} workers up`);
+
+    // --- users: exactly the credits their planned creates cost (plus one broke user) ---
+    const plan = planCreates(profile, run);
+    const brokeUser = profile.users; // gets no credits: every create of theirs must be a 402
+    for (const [i, p] of plan.entries()) {
+      if (i % 50 === 7) {
+        p.user = brokeUser;
+      }
+    }
+    const tokens: string[] = [];
+    const userIds: string[] = [];
+    const granted: number[] = [];
+    for (let u = 0; u <= profile.users; u += 1) {
+      const credits =
+        u === brokeUser ? 0 : plan.filter((p) => p.user === u).reduce((s, p) => s + p.cost, 0);
+      const token = `aig_${randomBytes(32).toString('base64url')}`;
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO users (email, balance) VALUES ($1, $2) RETURNING id`,
+        [`chaos-${run}-${u}@chaos.local`, credits],
+      );
+      const id = rows[0].id;
+      if (credits > 0) {
+        await db.query(
+          `INSERT INTO credit_ledger (user_id, amount, reason, note) VALUES ($1, $2, 'grant', 'chaos')`,
+          [id, credits],
+        );
+      }
+      await db.query(
+        `INSERT INTO api_tokens (user_id, token_hash, token_prefix) VALUES ($1, $2, $3)`,
+        [id, createHash('sha256').update(token).digest('hex'), token.slice(0, 12)],
+      );
+      tokens.push(token);
+      userIds.push(id);
+      granted.push(credits);
+    }
+    const expected402 = plan.filter((p) => p.user === brokeUser).length;
+    note(`${profile.users} users (+1 without credits), ${plan.length} create requests planned`);
+
+    // --- load, with chaos events inside the window ---
+    const statusCounts: Record<string, number> = {};
+    const acknowledged = new Map<string, { user: number; at: number }>();
+    let retried = 0;
+    let gaveUp = 0;
+    const loadStart = Date.now();
+    const createOne = async (p: PlannedCreate): Promise<void> => {
+      const notBefore = loadStart + (p.index * profile.createWindowMs) / plan.length;
+      await sleep(Math.max(0, notBefore - Date.now()));
+      for (let attempt = 1; attempt <= 12; attempt += 1) {
+        let status: string;
+        try {
+          const response = await fetch(`${apiUrl}/api/infographs/create/`, {
+            method: 'POST',
+            headers: {
+              authorization: `Token ${tokens[p.user]}`,
+              'content-type': 'application/json',
+              'idempotency-key': p.key,
+            },
+            body: JSON.stringify(p.body),
+            signal: AbortSignal.timeout(10_000),
+          });
+          status = String(response.status);
+          const body = (await response.json().catch(() => null)) as {
+            infographs?: { id: string }[];
+          } | null;
+          statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+          if (response.status === 201) {
+            for (const i of body?.infographs ?? []) {
+              acknowledged.set(i.id, { user: p.user, at: Date.now() });
+            }
+            return;
+          }
+          if (response.status < 500 && response.status !== 429) {
+            return; // a client error is final (402 for the broke user)
+          }
+        } catch (error) {
+          status = `network:${(error as Error).name}`;
+          statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+        }
+        retried += 1;
+        await sleep(Math.min(250 * attempt, 2000));
+      }
+      gaveUp += 1;
+    };
+    const queue = [...plan];
+    const load = Promise.all(
+      Array.from({ length: profile.concurrency }, async () => {
+        for (let p = queue.shift(); p; p = queue.shift()) {
+          await createOne(p);
+        }
+      }),
+    );
+
+    const at = (fraction: number) => loadStart + fraction * profile.createWindowMs;
+    const chaos = (async () => {
+      await sleep(at(0.2) - Date.now());
+      const victim = workers[0];
+      note(`kill -9 ${victim.name} (pid ${victim.pid})`);
+      await victim.kill9();
+      await sleep(500);
+      const replacement = await startWorker();
+      workers.push(replacement);
+      note(`started ${replacement.name}`);
+
+      await sleep(at(0.45) - Date.now());
+      note('crash Redis (SIGKILL, no persistence: every queue, job and scheduler is lost)');
+      await redis.restart(1500);
+      note('Redis is back (empty)');
+
+      for (const fraction of [0.65, 0.85]) {
+        await sleep(at(fraction) - Date.now());
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM (
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> pg_backend_pid()) t`,
+          [databaseName(databaseUrl)],
+        );
+        note(`cut ${rows[0].n} Postgres connections of the app`);
+      }
+    })();
+    await Promise.all([load, chaos]);
+    note(
+      `load done: ${acknowledged.size} infographs acknowledged, statuses ${JSON.stringify(statusCounts)}`,
+    );
+
+    // --- bounded wait for terminal states ---
+    const drainStart = Date.now();
+    let lastLog = 0;
+    let open = -1;
+    while (Date.now() - drainStart < profile.drainTimeoutMs) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM infographs WHERE status IN ('pending', 'processing')`,
+      );
+      open = rows[0].n;
+      if (open === 0) {
+        break;
+      }
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        log(`waiting: ${open} infographs not terminal yet`);
+      }
+      await sleep(500);
+    }
+    note(`drain ended after ${Date.now() - drainStart} ms with ${open} not terminal`);
+
+    // --- checks ---
+    const infographs = (
+      await db.query<{
+        id: string;
+        user_id: string;
+        status: string;
+        credits_charged: number;
+        fal_request_id: string | null;
+        image_url: string | null;
+        error_message: string | null;
+        ms: number;
+      }>(
+        `SELECT id, user_id, status, credits_charged, fal_request_id, image_url, error_message,
+                EXTRACT(EPOCH FROM (COALESCE(completed_at, updated_at) - created_at)) * 1000 AS ms
+           FROM infographs`,
+      )
+    ).rows;
+    const byStatus = count(infographs, (i) => i.status);
+    const failures: string[] = [];
+
+    const nonTerminal = infographs.filter((i) => i.status !== 'completed' && i.status !== 'failed');
+    if (nonTerminal.length > 0) {
+      failures.push(
+        `${nonTerminal.length} infographs not terminal after the wait: ${JSON.stringify(
+          count(nonTerminal, (i) => `${i.status}${i.fal_request_id ? '+request' : ''}`),
+        )}`,
+      );
+    }
+
+    let missingObjects = 0;
+    for (const i of infographs.filter((x) => x.status === 'completed')) {
+      const file = join(storageDir, 'infographs', i.user_id, `${i.id}.png`);
+      const ok =
+        i.image_url?.endsWith(`/files/infographs/${i.user_id}/${i.id}.png`) &&
+        (await stat(file).then(
+          (s) => s.size > 8,
+          () => false,
+        )) &&
+        (await readFile(file)).subarray(1, 4).toString() === 'PNG';
+      if (!ok) {
+        missingObjects += 1;
+      }
+    }
+    if (missingObjects > 0) {
+      failures.push(`${missingObjects} completed infographs have no object in storage`);
+    }
+
+    const ledgerProblems = await checkLedger({
+      query: async (sql: string, params?: unknown[]) => (await db!.query(sql, params)).rows,
+    } as unknown as DataSource);
+    if (ledgerProblems.length > 0) {
+      failures.push(`checkLedger: ${ledgerProblems.length} problems`);
+    }
+    const refunds = (
+      await db.query<{ infograph_id: string; n: number; amount: number }>(
+        `SELECT infograph_id, count(*)::int AS n, sum(amount)::int AS amount
+           FROM credit_ledger WHERE reason = 'refund' GROUP BY infograph_id`,
+      )
+    ).rows;
+    const refundOf = new Map(refunds.map((r) => [r.infograph_id, r]));
+    const refundedTwice = refunds.filter((r) => r.n > 1).length;
+    const chargedForFailed = infographs.filter(
+      (i) => i.status === 'failed' && refundOf.get(i.id)?.amount !== i.credits_charged,
+    ).length;
+    const refundedButNotFailed = infographs.filter(
+      (i) => i.status !== 'failed' && refundOf.has(i.id),
+    ).length;
+    if (refundedTwice > 0) {
+      failures.push(`${refundedTwice} infographs refunded more than once`);
+    }
+    if (chargedForFailed > 0) {
+      failures.push(`${chargedForFailed} failed infographs not refunded exactly what they cost`);
+    }
+    if (refundedButNotFailed > 0) {
+      failures.push(`${refundedButNotFailed} infographs refunded although not failed`);
+    }
+
+    // Each user's balance = granted − what their completed (and open) infographs cost.
+    const balances = new Map(
+      (await db.query<{ id: string; balance: number }>(`SELECT id, balance FROM users`)).rows.map(
+        (r) => [r.id, r.balance],
+      ),
+    );
+    let balanceMismatches = 0;
+    userIds.forEach((id, u) => {
+      const kept = infographs
+        .filter((i) => i.user_id === id && i.status !== 'failed')
+        .reduce((s, i) => s + i.credits_charged, 0);
+      if (balances.get(id) !== granted[u] - kept) {
+        balanceMismatches += 1;
+      }
+    });
+    if (balanceMismatches > 0) {
+      failures.push(`${balanceMismatches} users' balance is not granted − cost of what they got`);
+    }
+    // Nothing charged that the client was not told about, nothing told that was not created.
+    const unacknowledged = infographs.filter((i) => !acknowledged.has(i.id)).length;
+    const phantom = [...acknowledged.keys()].filter((id) => !infographs.some((i) => i.id === id));
+    if (unacknowledged > 0 && gaveUp === 0) {
+      failures.push(`${unacknowledged} infographs exist that no create answer reported`);
+    }
+    if (phantom.length > 0) {
+      failures.push(`${phantom.length} acknowledged infographs do not exist`);
+    }
+    if ((statusCounts['402'] ?? 0) !== expected402) {
+      failures.push(
+        `expected ${expected402} answers 402 (the user without credits) but saw ${statusCounts['402'] ?? 0}: a funded user was refused, or the broke one was charged`,
+      );
+    }
+    const serverErrors = Object.entries(statusCounts).filter(
+      ([s]) => /^5\d\d$/.test(s) && s !== '503',
+    );
+    if (serverErrors.length > 0) {
+      failures.push(
+        `create answered server errors other than 503: ${JSON.stringify(serverErrors)}`,
+      );
+    }
+    if (gaveUp > 0) {
+      failures.push(`${gaveUp} create requests never got an answer after 12 tries`);
+    }
+
+    const crashedProcesses = processes.filter((p) => p.crashed).map((p) => p.name);
+    if (crashedProcesses.length > 0) {
+      failures.push(`processes died on their own: ${crashedProcesses.join(', ')}`);
+    }
+
+    // fal-sim's view: lost and out-of-order webhooks, and what became of their infographs.
+    const simRequests = (
+      (await (await fetch(`${simUrl}/_sim/requests`)).json()) as {
+        requests: {
+          requestId: string;
+          state: string;
+          plan: { webhook: { lost: boolean; outOfOrder: boolean } };
+          webhook: { lost: boolean };
+        }[];
+      }
+    ).requests;
+    const infographByRequest = new Map(
+      infographs.filter((i) => i.fal_request_id).map((i) => [i.fal_request_id as string, i]),
+    );
+    const lost = simRequests.filter((r) => r.webhook.lost && infographByRequest.has(r.requestId));
+    const outOfOrder = simRequests.filter(
+      (r) =>
+        r.plan.webhook.outOfOrder && r.state === 'COMPLETED' && infographByRequest.has(r.requestId),
+    );
+    const submits = (
+      (await (await fetch(`${simUrl}/_sim/submits`)).json()) as { submits: { outcome: string }[] }
+    ).submits;
+    const webhookOutcomes = Object.fromEntries(
+      (
+        await db.query<{ outcome: string; n: number }>(
+          `SELECT outcome, count(*)::int AS n FROM webhook_deliveries GROUP BY outcome`,
+        )
+      ).rows.map((r) => [r.outcome, r.n]),
+    );
+    const times = infographs
+      .filter((i) => i.status === 'completed' || i.status === 'failed')
+      .map((i) => Number(i.ms))
+      .sort((a, b) => a - b);
+
+    const report: ChaosReport = {
+      profile: profile.name,
+      ok: failures.length === 0,
+      failures,
+      durationMs: Date.now() - started,
+      users: profile.users + 1,
+      createRequests: {
+        planned: plan.length,
+        acknowledged: acknowledged.size,
+        retried,
+        gaveUp,
+        statusCounts,
+        insufficientCreditsExpected: expected402,
+      },
+      created: infographs.length,
+      completed: byStatus.completed ?? 0,
+      failed: byStatus.failed ?? 0,
+      nonTerminal: nonTerminal.length,
+      refunded: refunds.reduce((s, r) => s + r.n, 0),
+      refundedTwice,
+      chargedForFailed,
+      balanceMismatches,
+      unacknowledgedInfographs: unacknowledged,
+      missingObjects,
+      duplicatesSeen: webhookOutcomes.duplicate ?? 0,
+      webhookOutcomes,
+      lostWebhooks: {
+        total: lost.length,
+        recoveredByReconcile: lost.filter(
+          (r) => infographByRequest.get(r.requestId)?.status === 'completed',
+        ).length,
+        failed: lost.filter((r) => infographByRequest.get(r.requestId)?.status === 'failed').length,
+      },
+      outOfOrder: {
+        total: outOfOrder.length,
+        completed: outOfOrder.filter(
+          (r) => infographByRequest.get(r.requestId)?.status === 'completed',
+        ).length,
+        failedByStaleError: outOfOrder.filter(
+          (r) => infographByRequest.get(r.requestId)?.status === 'failed',
+        ).length,
+      },
+      falSim: {
+        requests: simRequests.length,
+        failedGenerations: simRequests.filter((r) => r.state === 'FAILED').length,
+        submitOutcomesSample: count(submits, (s) => s.outcome),
+      },
+      failureReasons: count(
+        infographs.filter((i) => i.status === 'failed'),
+        (i) => (i.error_message ?? '').replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 90),
+      ),
+      maxTimeToTerminalMs: Math.round(times[times.length - 1] ?? 0),
+      p95TimeToTerminalMs: Math.round(times[Math.floor(times.length * 0.95)] ?? 0),
+      events,
+      crashedProcesses,
+      ledgerProblems: ledgerProblems.slice(0, 20),
+      reportPath,
+    };
+    await mkdir(dirname(reportPath), { recursive: true });
+    await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    log(`report written to ${reportPath} (logs in ${artifacts})`);
+    return report;
+  } finally {
+    await db?.end().catch(() => undefined);
+    await Promise.all(processes.map((p) => p.stop(5000)));
+    await redis?.stop();
+    if (!process.env.KEEP_CHAOS_DATA) {
+      const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+      await admin.connect().catch(() => undefined);
+      await admin
+        .query(`DROP DATABASE IF EXISTS "${databaseName(databaseUrl)}" WITH (FORCE)`)
+        .catch(() => undefined);
+      await admin.end().catch(() => undefined);
+      await rm(storageDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Prints the headline figures of a report. */
+export function summarise(report: ChaosReport): string {
+  const r = report;
+  return [
+    `chaos ${r.profile}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s`,
+    `  created ${r.created} (from ${r.createRequests.planned} requests, ${r.createRequests.retried} retries, statuses ${JSON.stringify(r.createRequests.statusCounts)})`,
+    `  completed ${r.completed}, failed ${r.failed}, not terminal ${r.nonTerminal}, refunded ${r.refunded}, refunded twice ${r.refundedTwice}`,
+    `  duplicates seen ${r.duplicatesSeen}; lost webhooks ${r.lostWebhooks.total} (recovered by reconcile ${r.lostWebhooks.recoveredByReconcile}); out-of-order ${r.outOfOrder.total} (completed ${r.outOfOrder.completed}, failed by the stale ERROR ${r.outOfOrder.failedByStaleError})`,
+    `  max time to terminal ${r.maxTimeToTerminalMs} ms (p95 ${r.p95TimeToTerminalMs} ms); missing objects ${r.missingObjects}; ledger problems ${r.ledgerProblems.length}`,
+    ...r.failures.map((f) => `  ✗ ${f}`),
+  ].join('\n');
+}
