@@ -1,0 +1,313 @@
+// Scenario 1: POST /api/infographs/create/ and the fal webhook, product vs a bare Fastify baseline
+// doing the same transaction and queue add, at several connection counts, in the same run.
+//   node bench/run.mjs http [--quick] [--duration 10] [--connections 10,100,500]
+import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+
+import autocannon from 'autocannon';
+
+import {
+  Proc,
+  benchPool,
+  fmt,
+  freePort,
+  freshDatabase,
+  log,
+  parseArgs,
+  productEnv,
+  runScenario,
+  seedUsers,
+  serverVersions,
+  sleep,
+  startProcess,
+  table,
+  waitForHttp,
+  writeResult,
+  PREFIX,
+  DATABASE_URL,
+  REDIS_URL,
+} from './lib/common';
+
+interface Cell {
+  endpoint: 'create' | 'webhook';
+  target: 'baseline' | 'product';
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  reused?: number;
+}
+
+const FAL_USER = 'bench-fal-user';
+
+function load(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error: Error | null, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function summarise(
+  endpoint: Cell['endpoint'],
+  target: Cell['target'],
+  connections: number,
+  r: autocannon.Result,
+): Cell {
+  return {
+    endpoint,
+    target,
+    connections,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  };
+}
+
+/** A JWKS server for the product's verifier, with one fresh Ed25519 key. */
+async function jwksServer(): Promise<{ server: Server; url: string; privateKey: KeyObject }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench' };
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${port}/.well-known/jwks.json`, privateKey };
+}
+
+interface Delivery {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Signs one OK delivery per row, fresh timestamps (fal's verifier allows 300 s of skew). */
+function signDeliveries(
+  rows: { id: string; fal_request_id: string }[],
+  privateKey: KeyObject,
+  pathOf: (id: string) => string,
+): Delivery[] {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return rows.map((row) => {
+    const body = JSON.stringify({
+      request_id: row.fal_request_id,
+      gateway_request_id: row.fal_request_id,
+      status: 'OK',
+      payload: {
+        images: [
+          {
+            url: `http://127.0.0.1:4010/files/${row.fal_request_id}.png`,
+            content_type: 'image/png',
+            file_name: `${row.fal_request_id}.png`,
+            file_size: 1234,
+            width: 256,
+            height: 256,
+          },
+        ],
+        seed: 1,
+        has_nsfw_concepts: [false],
+      },
+    });
+    const hash = createHash('sha256').update(body).digest('hex');
+    const message = `${row.fal_request_id}\n${FAL_USER}\n${timestamp}\n${hash}`;
+    return {
+      path: pathOf(row.id),
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-fal-webhook-request-id': row.fal_request_id,
+        'x-fal-webhook-user-id': FAL_USER,
+        'x-fal-webhook-timestamp': timestamp,
+        'x-fal-webhook-signature': sign(null, Buffer.from(message), privateKey).toString('hex'),
+      },
+    };
+  });
+}
+
+runScenario('http', async () => {
+  const args = parseArgs();
+  const duration = args.num('duration', args.quick ? 3 : 10);
+  const levels = args.list('connections', [10, 100, 500]);
+  const warmup = args.quick ? 1 : 2;
+  // Rows made in advance per webhook cell; a cell that runs out re-sends (duplicate path).
+  const perCellRows = Math.ceil(args.num('webhook-rate', 4000) * duration);
+
+  log(`http: ${duration} s per cell at ${levels.join(', ')} connections`);
+  await freshDatabase();
+  const pool = benchPool();
+  const versions = await serverVersions(pool);
+  const users = await seedUsers(pool, 1000, 1_000_000_000, 'http');
+  const jwks = await jwksServer();
+
+  const [apiPort, basePort, simPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const api = startProcess('http-api', 'apps/api/src/main.js', {
+    ...productEnv({ api: apiPort, falSim: simPort }),
+    FAL_JWKS_URL: jwks.url,
+  });
+  const baseline: Proc = startProcess('http-baseline', 'bench/lib/baseline-server.js', {
+    PORT: String(basePort),
+    DATABASE_URL,
+    REDIS_URL,
+    PREFIX: `${PREFIX}-baseline`,
+    POOL_SIZE: '20',
+    JWKS_URL: jwks.url,
+    PUBLIC_URL: `http://127.0.0.1:${basePort}`,
+  });
+  await Promise.all([
+    waitForHttp(`http://127.0.0.1:${apiPort}/health/live`, api),
+    waitForHttp(`http://127.0.0.1:${basePort}/health`, baseline),
+  ]);
+  log(`api pid ${api.pid} on :${apiPort}, baseline pid ${baseline.pid} on :${basePort}`);
+
+  const createBody = JSON.stringify({ prompt: 'A benchmark infographic about throughput' });
+  const createRun = (target: Cell['target'], connections: number, seconds: number) => {
+    let i = 0;
+    const url =
+      target === 'product'
+        ? `http://127.0.0.1:${apiPort}/api/infographs/create/`
+        : `http://127.0.0.1:${basePort}/create`;
+    return load({
+      url,
+      connections,
+      duration: seconds,
+      method: 'POST',
+      requests: [
+        {
+          setupRequest: (req) => {
+            const user = users[i++ % users.length];
+            req.body = createBody;
+            req.headers = {
+              'content-type': 'application/json',
+              ...(target === 'product'
+                ? { authorization: `Token ${user.token}` }
+                : { 'x-user-id': user.id }),
+            };
+            return req;
+          },
+        },
+      ],
+    });
+  };
+
+  const processingRows = async (
+    count: number,
+  ): Promise<{ id: string; fal_request_id: string }[]> => {
+    const r = await pool.query<{ id: string; fal_request_id: string }>(
+      `INSERT INTO infographs (user_id, batch_id, prompt, aspect_ratio, resolution, status,
+                              credits_charged, fal_request_id, submitted_at)
+       SELECT $1, gen_random_uuid(), 'bench webhook', '16:9', '1K', 'processing', 1,
+              gen_random_uuid()::text, now()
+         FROM generate_series(1, $2)
+       RETURNING id, fal_request_id`,
+      [users[0].id, count],
+    );
+    return r.rows;
+  };
+
+  const webhookRun = async (target: Cell['target'], connections: number, seconds: number) => {
+    const rows = await processingRows(Math.ceil((perCellRows * seconds) / duration));
+    const deliveries = signDeliveries(rows, jwks.privateKey, (id) =>
+      target === 'product' ? `/api/infographs/webhook/${id}/` : `/webhook/${id}`,
+    );
+    let i = 0;
+    const result = await load({
+      url: target === 'product' ? `http://127.0.0.1:${apiPort}` : `http://127.0.0.1:${basePort}`,
+      connections,
+      duration: seconds,
+      method: 'POST',
+      requests: [
+        {
+          setupRequest: (req) => {
+            const d = deliveries[i++ % deliveries.length];
+            req.path = d.path;
+            req.headers = d.headers;
+            req.body = d.body;
+            return req;
+          },
+        },
+      ],
+    });
+    return { result, reused: Math.max(0, i - deliveries.length) };
+  };
+
+  const cells: Cell[] = [];
+  for (const endpoint of ['create', 'webhook'] as const) {
+    for (const target of ['baseline', 'product'] as const) {
+      log(`${endpoint}/${target}: warm-up ${warmup} s`);
+      if (endpoint === 'create') {
+        await createRun(target, 10, warmup);
+      } else {
+        await webhookRun(target, 10, warmup);
+      }
+    }
+    for (const connections of levels) {
+      for (const target of ['baseline', 'product'] as const) {
+        await sleep(500);
+        if (endpoint === 'create') {
+          cells.push(
+            summarise(
+              endpoint,
+              target,
+              connections,
+              await createRun(target, connections, duration),
+            ),
+          );
+        } else {
+          const { result, reused } = await webhookRun(target, connections, duration);
+          cells.push({ ...summarise(endpoint, target, connections, result), reused });
+        }
+        const c = cells[cells.length - 1];
+        log(
+          `${endpoint} ${target} c=${connections}: ${fmt(c.rps)} req/s p50 ${c.p50} ms p99 ${c.p99} ms` +
+            (c.non2xx || c.errors ? ` non2xx=${c.non2xx} errors=${c.errors}` : ''),
+        );
+      }
+    }
+  }
+
+  const rows = [];
+  for (const endpoint of ['create', 'webhook'] as const) {
+    for (const connections of levels) {
+      const b = cells.find(
+        (c) => c.endpoint === endpoint && c.target === 'baseline' && c.connections === connections,
+      );
+      const p = cells.find(
+        (c) => c.endpoint === endpoint && c.target === 'product' && c.connections === connections,
+      );
+      if (!b || !p) {
+        continue;
+      }
+      rows.push({
+        endpoint,
+        conns: connections,
+        'base req/s': b.rps,
+        'prod req/s': p.rps,
+        'ratio req/s': p.rps / b.rps,
+        'base p50': b.p50,
+        'prod p50': p.p50,
+        'base p99': b.p99,
+        'prod p99': p.p99,
+        'ratio p99': p.p99 / b.p99,
+        'prod non2xx': p.non2xx + p.errors,
+        'base non2xx': b.non2xx + b.errors,
+      });
+    }
+  }
+  const text = table(
+    `HTTP: product vs bare Fastify baseline (${duration} s per cell; latency in ms; target: req/s ratio >= 0.8 at 10 and 100, p99 ratio <= 1.5 at 10)`,
+    rows,
+  );
+  process.stdout.write(`\n${text}\n`);
+  const file = writeResult('http', { duration, levels, versions, cells, summary: rows }, text);
+  log(`results: ${file}`);
+  jwks.server.close();
+  await pool.end();
+});
