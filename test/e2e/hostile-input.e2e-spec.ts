@@ -476,6 +476,36 @@ describe('hostile input', () => {
     });
   });
 
+  describe('a webhook that beats the worker', () => {
+    it('records the signed request id of a still-pending infograph and applies the result once', async () => {
+      const { token } = await aUserWithCredits(api.app, 1);
+      const created = await api.request('POST', '/api/infographs/create/', {
+        token,
+        body: { prompt: 'fast fal' },
+      });
+      const id = created.body.infographs[0].id as string;
+      const requestId = randomUUID();
+      const body = okEnvelope(requestId);
+      const first = await postWebhook(id, body, signedWebhookHeaders(FAL_KEY, requestId, body));
+      expect(first.status).toBe(200);
+      const [row] = await q<{ status: string; fal_request_id: string; fal_image_url: string }>(
+        `SELECT status, fal_request_id, fal_image_url FROM infographs WHERE id = $1`,
+        [id],
+      );
+      expect(row).toMatchObject({ status: 'processing', fal_request_id: requestId });
+      expect(row.fal_image_url).toContain(requestId);
+      // The worker's own save of the same id then agrees; another id would be a surplus request.
+      const other = randomUUID();
+      const surplus = await postWebhook(
+        id,
+        okEnvelope(other),
+        signedWebhookHeaders(FAL_KEY, other, okEnvelope(other)),
+      );
+      expect(surplus.status).toBe(409);
+      expect((await deliveries(id)).map((d) => d.outcome)).toEqual(['accepted', 'orphan']);
+    });
+  });
+
   describe('forged and replayed webhooks', () => {
     it('refuses a signature from another key: 401, recorded, nothing changed', async () => {
       const { user, token } = await aUserWithCredits(api.app, 5);

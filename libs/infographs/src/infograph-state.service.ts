@@ -31,12 +31,37 @@ export class InfographStateService {
   }
 
   /** pending → processing, recording fal's request id. */
-  markProcessing(id: string, falRequestId: string, enhancedPrompt: string): Promise<boolean> {
+  /**
+   * pending → processing, recording fal's request id. Also true when fal's webhook got here first
+   * and already recorded this very request id (see `claimForWebhook`): the request is ours.
+   */
+  async markProcessing(id: string, falRequestId: string, enhancedPrompt: string): Promise<boolean> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH moved AS (
+         UPDATE infographs
+            SET status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
+                fal_request_id = $2, enhanced_prompt = $3,
+                submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+          WHERE id = $1 AND (status = 'pending' OR fal_request_id = $2)
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM moved`,
+      [id, falRequestId, enhancedPrompt],
+    );
+    return rows[0].n === 1;
+  }
+
+  /**
+   * A signed webhook that beat the worker's `markProcessing` (fal can answer in milliseconds):
+   * fal sent it to this infograph's own URL, so its request id is this infograph's. Moves
+   * pending → processing with that id; false if the row already has one.
+   */
+  claimForWebhook(id: string, falRequestId: string): Promise<boolean> {
     return this.transition(
       id,
       ['pending'],
-      `status = 'processing', fal_request_id = $2, enhanced_prompt = $3, submitted_at = now()`,
-      [falRequestId, enhancedPrompt],
+      `status = 'processing', fal_request_id = $2, submitted_at = now()`,
+      [falRequestId],
+      `AND fal_request_id IS NULL`,
     );
   }
 

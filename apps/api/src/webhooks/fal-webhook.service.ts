@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { WebhookDelivery, WebhookOutcome } from '@app/database';
+import { Infograph, WebhookDelivery, WebhookOutcome } from '@app/database';
 import { FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
@@ -79,16 +79,10 @@ export class FalWebhookService implements OnModuleInit {
         'The body request_id does not match the signed X-Fal-Webhook-Request-Id.',
       );
     }
-    const infograph = await this.state.find(infographId);
-    if (!infograph) {
-      throw new NotFoundException(`No infograph ${infographId}.`);
-    }
-    if (infograph.falRequestId === null) {
-      // fal can answer faster than the worker saves the request id; ask fal to deliver again.
-      throw new ServiceUnavailableException(
-        'This infograph is not submitted yet; deliver again later.',
-      );
-    }
+    const infograph = await this.withRequestId(
+      infographId,
+      verified ? (parsed.requestId ?? signedRequestId) : undefined,
+    );
     const requestId = parsed.requestId ?? signedRequestId ?? infograph.falRequestId;
     if (requestId !== infograph.falRequestId) {
       // A duplicate fal job (e.g. a crash between submit and saving its id): never applied.
@@ -116,6 +110,31 @@ export class FalWebhookService implements OnModuleInit {
     );
     await this.enqueueNext(infographId, applied, infograph.status);
     return { received: true, outcome: applied === 'failed' ? 'accepted' : applied };
+  }
+
+  /**
+   * The infograph, with its fal request id. fal can answer faster than the worker saves that id:
+   * a signed delivery names it (fal sent it to this infograph's own URL), so it is recorded now;
+   * without one, fal is asked to deliver again later.
+   */
+  private async withRequestId(
+    infographId: string,
+    signedRequestId: string | undefined,
+  ): Promise<Infograph & { falRequestId: string }> {
+    let infograph = await this.state.find(infographId);
+    if (infograph && infograph.falRequestId === null && signedRequestId !== undefined) {
+      await this.state.claimForWebhook(infographId, signedRequestId);
+      infograph = await this.state.find(infographId);
+    }
+    if (!infograph) {
+      throw new NotFoundException(`No infograph ${infographId}.`);
+    }
+    if (infograph.falRequestId === null) {
+      throw new ServiceUnavailableException(
+        'This infograph is not submitted yet; deliver again later.',
+      );
+    }
+    return { ...infograph, falRequestId: infograph.falRequestId };
   }
 
   private async enqueueNext(
