@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
 import { CreditsService, InsufficientCreditsError, checkLedger } from '@app/credits';
-import { Infograph } from '@app/database';
+import { InfographCreationService, InfographStateService } from '@app/infographs';
 
 import { aUserWithCredits } from '../support/factories';
 import { assertLedgerConsistent } from '../support/ledger';
@@ -18,12 +16,19 @@ describe('credit ledger', () => {
   afterEach(() => assertLedgerConsistent(api.dataSource));
   afterAll(() => api.close());
 
-  it('never overdraws under concurrent charges and charges exactly the ones that succeed', async () => {
+  const oneImage = (resolution = '1K') => ({
+    prompt: 'p',
+    blogUrl: null,
+    aspectRatio: '1:1',
+    resolution,
+    count: 1,
+  });
+
+  it('never overdraws under concurrent creates and charges exactly the ones that succeed', async () => {
     const { user } = await aUserWithCredits(api.app, 10);
+    const creation = api.app.get(InfographCreationService);
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, () =>
-        api.dataSource.transaction((m) => credits.charge(m, user.id, 1, randomUUID())),
-      ),
+      Array.from({ length: 50 }, () => creation.create(user.id, oneImage())),
     );
     const succeeded = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter(
@@ -34,39 +39,38 @@ describe('credit ledger', () => {
     expect(await credits.balanceOf(user.id)).toBe(0);
   });
 
-  it('says balance and cost when credits are short', async () => {
+  it('says balance and cost when credits are short, and creates nothing', async () => {
     const { user } = await aUserWithCredits(api.app, 1);
     await expect(
-      api.dataSource.transaction((m) => credits.charge(m, user.id, 3, randomUUID())),
-    ).rejects.toThrow('this request costs 3 and your balance is 1');
+      api.app.get(InfographCreationService).create(user.id, { ...oneImage('4K'), count: 2 }),
+    ).rejects.toThrow('this request costs 4 and your balance is 1');
     expect(await credits.balanceOf(user.id)).toBe(1);
+    expect(
+      await api.dataSource.query(`SELECT id FROM infographs WHERE user_id = $1`, [user.id]),
+    ).toEqual([]);
   });
 
-  it('refunds a failed infograph exactly once, even when the refund runs twice concurrently', async () => {
+  it('fails and refunds an infograph exactly once, even when failure runs three times at once', async () => {
     const { user } = await aUserWithCredits(api.app, 4);
-    const batchId = randomUUID();
-    const infograph = await api.dataSource.transaction(async (m) => {
-      await credits.charge(m, user.id, 2, batchId);
-      return m.save(
-        m.create(Infograph, {
-          userId: user.id,
-          batchId,
-          prompt: 'p',
-          aspectRatio: '1:1',
-          resolution: '4K',
-          creditsCharged: 2,
-          status: 'failed',
-          errorMessage: 'test failure',
-        }),
-      );
-    });
+    const { response } = await api.app
+      .get(InfographCreationService)
+      .create(user.id, oneImage('4K'));
+    const id = response.infographs[0].id;
+    const state = api.app.get(InfographStateService);
     const outcomes = await Promise.all(
-      [1, 2, 3].map(() =>
-        api.dataSource.transaction((m) => credits.refund(m, infograph, 'failed')),
-      ),
+      [1, 2, 3].map(() => state.failAndRefund(id, 'test failure', 'other')),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect(await credits.balanceOf(user.id)).toBe(4);
+    // The database refuses a second refund row even if code tried to write one.
+    await expect(
+      api.dataSource.transaction((m) =>
+        m.query(
+          `INSERT INTO credit_ledger (user_id, amount, reason, infograph_id) VALUES ($1, 2, 'refund', $2)`,
+          [user.id, id],
+        ),
+      ),
+    ).rejects.toThrow(/uq_ledger_refund_per_infograph/);
   });
 
   it('lets the database itself refuse a negative balance', async () => {

@@ -20,8 +20,9 @@ export class UnknownUserError extends Error {
 }
 
 /**
- * Every credit movement goes through here: one ledger row and the matching balance change in the
- * same transaction, so `balance = sum(ledger)` always holds and the balance never goes negative.
+ * Grants and refunds: one ledger row and the matching balance change in the same transaction, so
+ * `balance = sum(ledger)` always holds. (The charge is part of the create statement, in
+ * libs/infographs, so that it costs one round trip.)
  */
 @Injectable()
 export class CreditsService {
@@ -43,34 +44,6 @@ export class CreditsService {
     const run = (m: EntityManager) =>
       this.applyEntry(m, userId, amount, options.reason ?? 'grant', { note: options.note });
     return options.manager ? run(options.manager) : this.dataSource.transaction(run);
-  }
-
-  /**
-   * Spends `cost` credits inside the caller's transaction with a conditional update, which is
-   * what makes concurrent charges safe: only one of two racing requests can take the last credit.
-   */
-  async charge(
-    manager: EntityManager,
-    userId: string,
-    cost: number,
-    batchId: string,
-  ): Promise<number> {
-    const rows = await addToBalance(manager, userId, -cost, { onlyIfEnough: true });
-    if (rows.length === 0) {
-      const user = await manager.findOneBy(User, { id: userId });
-      if (!user) {
-        throw new UnknownUserError(userId);
-      }
-      throw new InsufficientCreditsError(user.balance, cost);
-    }
-    await manager.insert(CreditLedgerEntry, {
-      userId,
-      amount: -cost,
-      reason: 'charge',
-      batchId,
-      note: null,
-    });
-    return rows[0].balance;
   }
 
   /**
@@ -129,15 +102,11 @@ export class CreditsService {
   }
 }
 
-/**
- * Adds `delta` to a balance in one conditional UPDATE and returns the new balance (no row when the
- * user is unknown, or when `onlyIfEnough` and the balance would go negative).
- */
+/** Adds `delta` to a balance and returns the new balance (no row when the user is unknown). */
 async function addToBalance(
   manager: EntityManager,
   userId: string,
   delta: number,
-  options: { onlyIfEnough?: boolean } = {},
 ): Promise<{ balance: number }[]> {
   const query = manager
     .createQueryBuilder()
@@ -145,9 +114,6 @@ async function addToBalance(
     .set({ balance: () => 'balance + :delta' })
     .setParameter('delta', delta)
     .where('id = :userId', { userId });
-  if (options.onlyIfEnough) {
-    query.andWhere('balance + :delta >= 0');
-  }
   const result = await query.returning('balance').execute();
   return result.raw as { balance: number }[];
 }

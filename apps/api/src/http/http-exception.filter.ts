@@ -110,7 +110,8 @@ function isUnavailable(error: unknown): boolean {
     (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
   return (
     (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Query runner already released|Stream isn't writeable|Connection is closed/i.test(
+    // "already released": TypeORM's words for a transaction whose connection was cut mid-way.
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|already released|Stream isn't writeable|Connection is closed/i.test(
       (error as Error).message,
     )
   );
