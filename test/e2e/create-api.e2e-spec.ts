@@ -1,3 +1,6 @@
+import { Infograph } from '@app/database';
+import { InfographStateService } from '@app/infographs';
+
 import { aUserWithCredits } from '../support/factories';
 import { assertLedgerConsistent } from '../support/ledger';
 import { TestApi, startTestApi } from '../support/test-app';
@@ -79,6 +82,18 @@ describe('POST /api/infographs/create/', () => {
       [user.id],
     );
     expect(n).toBe(10);
+  });
+
+  it("reads an infograph by hand exactly as TypeORM's mapping does (no column left behind)", async () => {
+    const { token } = await aUserWithCredits(api.app, 1);
+    const created = await api.request('POST', '/api/infographs/create/', {
+      token,
+      body: { prompt: 'columns' },
+    });
+    const id = created.body.infographs[0].id as string;
+    const byHand = await api.app.get(InfographStateService).find(id);
+    expect(byHand).toEqual(await api.dataSource.manager.findOneBy(Infograph, { id }));
+    expect(byHand).toBeInstanceOf(Infograph);
   });
 
   it('replays an Idempotency-Key retry without charging again, and refuses the key for another body', async () => {

@@ -13,6 +13,14 @@ export interface FalImageFacts {
   contentType?: string;
 }
 
+/** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
+const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", prompt, blog_url AS "blogUrl",
+  aspect_ratio AS "aspectRatio", resolution, status, credits_charged AS "creditsCharged",
+  enhanced_prompt AS "enhancedPrompt", fal_request_id AS "falRequestId",
+  fal_image_url AS "falImageUrl", image_url AS "imageUrl", width, height,
+  content_type AS "contentType", error_message AS "errorMessage", created_at AS "createdAt",
+  updated_at AS "updatedAt", submitted_at AS "submittedAt", completed_at AS "completedAt"`;
+
 /**
  * The status machine: each transition is one conditional UPDATE that says whether this call won,
  * so concurrent or repeated steps (retries, duplicate webhooks, the reconciler) are harmless.
@@ -26,8 +34,13 @@ export class InfographStateService {
     private readonly metrics: Metrics,
   ) {}
 
-  find(id: string): Promise<Infograph | null> {
-    return this.dataSource.manager.findOneBy(Infograph, { id });
+  /** One infograph by id: a hand-written read, since the webhook and every job start here. */
+  async find(id: string): Promise<Infograph | null> {
+    const rows = await this.dataSource.query<Partial<Infograph>[]>(
+      `SELECT ${INFOGRAPH_COLUMNS} FROM infographs WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
   }
 
   /** pending → processing, recording fal's request id. */

@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { Infograph, WebhookDelivery, WebhookOutcome } from '@app/database';
+import { Infograph, WebhookOutcome } from '@app/database';
 import { FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
@@ -174,13 +174,11 @@ export class FalWebhookService implements OnModuleInit {
           : 'ERROR'
         : null;
     this.metrics.webhookDeliveries.inc({ outcome });
-    await this.dataSource.manager.insert(WebhookDelivery, {
-      infographId,
-      falRequestId,
-      falStatus,
-      outcome,
-      signatureVerified,
-    });
+    await this.dataSource.query(
+      `INSERT INTO webhook_deliveries (infograph_id, fal_request_id, fal_status, outcome, signature_verified)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [infographId, falRequestId, falStatus, outcome, signatureVerified],
+    );
   }
 }
 
