@@ -1,11 +1,23 @@
 // Scenario 1: POST /api/infographs/create/ and the fal webhook, product vs a bare Fastify baseline
 // doing the same transaction and queue add, at several connection counts, in the same run.
 //   node bench/run.mjs http [--quick] [--duration 10] [--connections 10,100,500]
+//                          [--endpoints create,webhook] [--profile]
+// --profile runs the api and the baseline under `node --cpu-prof` and summarises where their time
+// went (bench/results/http-profile.txt); the profiler slows both, so those req/s are not figures.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 
 import autocannon from 'autocannon';
 
+import {
+  PROFILES,
+  profiledNodeArgs,
+  renderProfile,
+  summariseProfile,
+  waitForFile,
+} from './lib/cpuprofile';
 import {
   Proc,
   benchPool,
@@ -19,7 +31,10 @@ import {
   seedUsers,
   serverVersions,
   sleep,
+  cpuMsOf,
+  cpuMsOfCommand,
   startProcess,
+  stopProcess,
   table,
   waitForHttp,
   writeResult,
@@ -40,6 +55,10 @@ interface Cell {
   errors: number;
   timeouts: number;
   reused?: number;
+  /** CPU time per request of the server under test, and of Postgres and Redis meanwhile. */
+  serverCpuUs: number;
+  postgresCpuUs: number;
+  redisCpuUs: number;
 }
 
 const FAL_USER = 'bench-fal-user';
@@ -50,13 +69,39 @@ function load(options: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
+/** CPU used by the server under test, Postgres and Redis while `run` loads it. */
+async function measured<T extends { result: autocannon.Result }>(
+  serverPid: number,
+  run: () => Promise<T>,
+): Promise<T & { cpu: Pick<Cell, 'serverCpuUs' | 'postgresCpuUs' | 'redisCpuUs'> }> {
+  const sample = () => ({
+    server: cpuMsOf(serverPid) ?? 0,
+    postgres: cpuMsOfCommand('postgres'),
+    redis: cpuMsOfCommand('redis-server'),
+  });
+  const before = sample();
+  const out = await run();
+  const after = sample();
+  const perRequest = (ms: number): number => (1000 * ms) / Math.max(1, out.result.requests.total);
+  return {
+    ...out,
+    cpu: {
+      serverCpuUs: perRequest(after.server - before.server),
+      postgresCpuUs: perRequest(after.postgres - before.postgres),
+      redisCpuUs: perRequest(after.redis - before.redis),
+    },
+  };
+}
+
 function summarise(
   endpoint: Cell['endpoint'],
   target: Cell['target'],
   connections: number,
   r: autocannon.Result,
+  cpu: Pick<Cell, 'serverCpuUs' | 'postgresCpuUs' | 'redisCpuUs'>,
 ): Cell {
   return {
+    ...cpu,
     endpoint,
     target,
     connections,
@@ -136,6 +181,10 @@ runScenario('http', async () => {
   const args = parseArgs();
   const duration = args.num('duration', args.quick ? 3 : 10);
   const levels = args.list('connections', [10, 100, 500]);
+  const endpoints = (args.flags.get('endpoints') ?? 'create,webhook').split(
+    ',',
+  ) as Cell['endpoint'][];
+  const profile = args.flags.has('profile');
   const warmup = args.quick ? 1 : 2;
   // Rows made in advance per webhook cell; a cell that runs out re-sends (duplicate path).
   const perCellRows = Math.ceil(args.num('webhook-rate', 4000) * duration);
@@ -148,19 +197,29 @@ runScenario('http', async () => {
   const jwks = await jwksServer();
 
   const [apiPort, basePort, simPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const api = startProcess('http-api', 'apps/api/src/main.js', {
-    ...productEnv({ api: apiPort, falSim: simPort }),
-    FAL_JWKS_URL: jwks.url,
-  });
-  const baseline: Proc = startProcess('http-baseline', 'bench/lib/baseline-server.js', {
-    PORT: String(basePort),
-    DATABASE_URL,
-    REDIS_URL,
-    PREFIX: `${PREFIX}-baseline`,
-    POOL_SIZE: '20',
-    JWKS_URL: jwks.url,
-    PUBLIC_URL: `http://127.0.0.1:${basePort}`,
-  });
+  if (profile) {
+    mkdirSync(PROFILES, { recursive: true });
+  }
+  const api = startProcess(
+    'http-api',
+    'apps/api/src/main.js',
+    { ...productEnv({ api: apiPort, falSim: simPort }), FAL_JWKS_URL: jwks.url },
+    profile ? profiledNodeArgs('http-api') : [],
+  );
+  const baseline: Proc = startProcess(
+    'http-baseline',
+    'bench/lib/baseline-server.js',
+    {
+      PORT: String(basePort),
+      DATABASE_URL,
+      REDIS_URL,
+      PREFIX: `${PREFIX}-baseline`,
+      POOL_SIZE: '20',
+      JWKS_URL: jwks.url,
+      PUBLIC_URL: `http://127.0.0.1:${basePort}`,
+    },
+    profile ? profiledNodeArgs('http-baseline') : [],
+  );
   await Promise.all([
     waitForHttp(`http://127.0.0.1:${apiPort}/health/live`, api),
     waitForHttp(`http://127.0.0.1:${basePort}/health`, baseline),
@@ -239,7 +298,7 @@ runScenario('http', async () => {
   };
 
   const cells: Cell[] = [];
-  for (const endpoint of ['create', 'webhook'] as const) {
+  for (const endpoint of endpoints) {
     for (const target of ['baseline', 'product'] as const) {
       log(`${endpoint}/${target}: warm-up ${warmup} s`);
       if (endpoint === 'create') {
@@ -251,18 +310,17 @@ runScenario('http', async () => {
     for (const connections of levels) {
       for (const target of ['baseline', 'product'] as const) {
         await sleep(500);
+        const pid = target === 'product' ? api.pid : baseline.pid;
         if (endpoint === 'create') {
-          cells.push(
-            summarise(
-              endpoint,
-              target,
-              connections,
-              await createRun(target, connections, duration),
-            ),
-          );
+          const { result, cpu } = await measured(pid, async () => ({
+            result: await createRun(target, connections, duration),
+          }));
+          cells.push(summarise(endpoint, target, connections, result, cpu));
         } else {
-          const { result, reused } = await webhookRun(target, connections, duration);
-          cells.push({ ...summarise(endpoint, target, connections, result), reused });
+          const { result, reused, cpu } = await measured(pid, () =>
+            webhookRun(target, connections, duration),
+          );
+          cells.push({ ...summarise(endpoint, target, connections, result, cpu), reused });
         }
         const c = cells[cells.length - 1];
         log(
@@ -274,7 +332,7 @@ runScenario('http', async () => {
   }
 
   const rows = [];
-  for (const endpoint of ['create', 'webhook'] as const) {
+  for (const endpoint of endpoints) {
     for (const connections of levels) {
       const b = cells.find(
         (c) => c.endpoint === endpoint && c.target === 'baseline' && c.connections === connections,
@@ -298,6 +356,12 @@ runScenario('http', async () => {
         'ratio p99': p.p99 / b.p99,
         'prod non2xx': p.non2xx + p.errors,
         'base non2xx': b.non2xx + b.errors,
+        'base cpu µs/req': b.serverCpuUs,
+        'prod cpu µs/req': p.serverCpuUs,
+        'base pg µs/req': b.postgresCpuUs,
+        'prod pg µs/req': p.postgresCpuUs,
+        'base redis µs/req': b.redisCpuUs,
+        'prod redis µs/req': p.redisCpuUs,
       });
     }
   }
@@ -308,6 +372,21 @@ runScenario('http', async () => {
   process.stdout.write(`\n${text}\n`);
   const file = writeResult('http', { duration, levels, versions, cells, summary: rows }, text);
   log(`results: ${file}`);
+  if (profile) {
+    await Promise.all([stopProcess(api), stopProcess(baseline)]);
+    let summaries = '';
+    for (const [name, proc] of [
+      ['api', api],
+      ['baseline', baseline],
+    ] as const) {
+      const profileFile = join(PROFILES, `http-${name}.cpuprofile`);
+      await waitForFile(profileFile);
+      const boot = (proc.readyAt ?? proc.startedAt) - proc.startedAt + 200;
+      summaries += `${renderProfile(`${name} (${endpoints.join(', ')})`, summariseProfile(profileFile, boot))}\n`;
+    }
+    process.stdout.write(`\n${summaries}\n`);
+    log(`profiles: ${writeResult('http-profile', { profiles: PROFILES }, summaries)}`);
+  }
   jwks.server.close();
   await pool.end();
 });

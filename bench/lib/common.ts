@@ -1,11 +1,12 @@
-// Shared by every scenario: arguments, the bench database and Redix prefix, the product's
-// processes (from dist/), RSS sampling, statistics, tables and JSON results.
+// Shared by every scenario: arguments, the bench database and Redis prefix, the product's
+// processes (from dist/), CPU and RSS sampling, statistics, tables and JSON results.
 import { ChildProcess, spawn } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -394,7 +395,49 @@ export function cleanFiles(): void {
   rmSync(join(RESULTS, 'files'), { recursive: true, force: true });
 }
 
-// ---------------------------------------------------------------- memory
+// ---------------------------------------------------------------- cpu and memory
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/**
+ * User + system CPU time a process has used so far, in ms; null once it is gone. With
+ * `exitedChildren`, plus that of its children that have exited (and been waited for).
+ */
+export function cpuMsOf(pid: number, exitedChildren = false): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces), from field 3 on:
+    // utime, stime, cutime, cstime are fields 14–17.
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, exitedChildren ? 15 : 13);
+    return (fields.reduce((sum, f) => sum + Number(f), 0) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU ms used so far by every process with this command name, including exited children (so
+ * Postgres backends that came and went between two readings still count, in the postmaster).
+ */
+export function cpuMsOfCommand(command: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === command) {
+        total += cpuMsOf(Number(entry), true) ?? 0;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
 
 /** VmRSS and VmHWM (peak) of a process, in MB. */
 export function memoryOf(pid: number): { rss: number; peak: number } | null {

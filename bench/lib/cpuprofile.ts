@@ -1,6 +1,33 @@
 // A small reader of V8 .cpuprofile files (what `node --cpu-prof` writes): self and inclusive time
 // per function, and self time per package (npm package, node internals, our code, GC, idle).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { RESULTS, ROOT, fmt, sleep, table } from './common';
+
+/** Where profiled apps write their `.cpuprofile` files. */
+export const PROFILES = join(RESULTS, 'profiles');
+
+/** Node arguments that make an app write `<name>.cpuprofile` into PROFILES when it stops. */
+export const profiledNodeArgs = (name: string): string[] => [
+  '--cpu-prof',
+  `--cpu-prof-dir=${PROFILES}`,
+  `--cpu-prof-name=${name}.cpuprofile`,
+  '-r',
+  join(ROOT, 'dist', 'bench', 'lib', 'exit-on-signal.js'),
+];
+
+/** A profile is written after the app has stopped; wait for it. */
+export async function waitForFile(file: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) {
+      throw new Error(`${file} was not written`);
+    }
+    await sleep(200);
+  }
+  await sleep(500);
+}
 
 interface ProfileNode {
   id: number;
@@ -167,4 +194,35 @@ export function summariseProfile(file: string, skipMs = 0, top = 25): ProfileSum
       .slice(0, 15)
       .map(([p, us]) => ({ package: p, selfMs: us / 1000, selfPct: (100 * us) / busy })),
   };
+}
+
+/** A summary as markdown tables. */
+export function renderProfile(name: string, s: ProfileSummary): string {
+  const short = (w: string): string => (w.length > 60 ? `…${w.slice(-59)}` : w);
+  return [
+    `### ${name}: ${fmt(s.wallMs / 1000)} s profiled, on CPU ${fmt(s.busyPct)} % of it`,
+    '',
+    table(
+      'Top self time (share of on-CPU time)',
+      s.topSelf.map((f) => ({
+        function: f.function,
+        where: short(f.where),
+        'self ms': f.selfMs,
+        'self %': f.selfPct,
+      })),
+    ),
+    table(
+      'Our functions by inclusive time',
+      s.topTotal.map((f) => ({
+        function: f.function,
+        where: short(f.where),
+        'total ms': f.totalMs,
+        'total %': f.totalPct,
+      })),
+    ),
+    table(
+      'Self time per package',
+      s.packages.map((p) => ({ package: p.package, 'self ms': p.selfMs, 'self %': p.selfPct })),
+    ),
+  ].join('\n');
 }
