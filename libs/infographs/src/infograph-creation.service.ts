@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { AppConfig } from '@app/config';
 import { InsufficientCreditsError, UnknownUserError } from '@app/credits';
-import { IdempotencyKey, User } from '@app/database';
+import { IdempotencyKey, User, preparedQuery } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -55,7 +55,7 @@ export class InfographCreationService {
     command: CreateInfographsCommand,
     idempotencyKey?: string,
   ): Promise<{ response: CreateInfographsResponse; replayed: boolean }> {
-    const requestHash = hashCommand(command);
+    const requestHash = idempotencyKey ? hashCommand(command) : '';
     try {
       // Only a keyed create needs a transaction (claim the key, create, store the answer);
       // otherwise the create is one atomic statement.
@@ -126,7 +126,7 @@ export class InfographCreationService {
   ): Promise<{ ids: string[]; cost: number }> {
     const unitPrice = priceOf(command.resolution, this.config.credits);
     const cost = unitPrice * command.count;
-    const rows = await manager.query<{ id: string }[]>(CHARGE_AND_INSERT, [
+    const rows = await preparedQuery<{ id: string }>(manager, CHARGE_AND_INSERT, [
       userId,
       cost,
       randomUUID(),

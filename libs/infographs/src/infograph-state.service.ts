@@ -1,5 +1,5 @@
 import { CreditsService } from '@app/credits';
-import { Infograph } from '@app/database';
+import { Infograph, preparedQuery } from '@app/database';
 import { FailureClass, Metrics } from '@app/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -36,20 +36,21 @@ export class InfographStateService {
 
   /** One infograph by id: a hand-written read, since the webhook and every job start here. */
   async find(id: string): Promise<Infograph | null> {
-    const rows = await this.dataSource.query<Partial<Infograph>[]>(
+    const rows = await preparedQuery<Partial<Infograph>>(
+      this.dataSource,
       `SELECT ${INFOGRAPH_COLUMNS} FROM infographs WHERE id = $1`,
       [id],
     );
     return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
   }
 
-  /** pending → processing, recording fal's request id. */
   /**
    * pending → processing, recording fal's request id. Also true when fal's webhook got here first
    * and already recorded this very request id (see `claimForWebhook`): the request is ours.
    */
   async markProcessing(id: string, falRequestId: string, enhancedPrompt: string): Promise<boolean> {
-    const rows = await this.dataSource.query<{ n: number }[]>(
+    const rows = await preparedQuery<{ n: number }>(
+      this.dataSource,
       `WITH moved AS (
          UPDATE infographs
             SET status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
@@ -137,7 +138,8 @@ export class InfographStateService {
     id: string,
     reason: string,
   ): Promise<{ id: string; userId: string; creditsCharged: number } | null> {
-    const rows = await manager.query<{ id: string; user_id: string; credits_charged: number }[]>(
+    const rows = await preparedQuery<{ id: string; user_id: string; credits_charged: number }>(
+      manager,
       `WITH failed AS (
          UPDATE infographs SET status = 'failed', error_message = $2, updated_at = now()
           WHERE id = $1 AND status IN ('pending', 'processing')
@@ -156,7 +158,8 @@ export class InfographStateService {
     params: unknown[],
     extraWhere = '',
   ): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
+    const rows = await preparedQuery<{ n: number }>(
+      this.dataSource,
       `WITH moved AS (
          UPDATE infographs SET ${set}, updated_at = now()
           WHERE id = $1 AND status = ANY($${params.length + 2}) ${extraWhere}
@@ -164,6 +167,6 @@ export class InfographStateService {
        SELECT count(*)::int AS n FROM moved`,
       [id, ...params, from],
     );
-    return (rows[0] as { n: number }).n === 1;
+    return rows[0].n === 1;
   }
 }

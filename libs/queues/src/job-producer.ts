@@ -24,6 +24,12 @@ export class JobProducer {
     if (payloads.length === 0) {
       return;
     }
+    if (payloads.length === 1) {
+      // The common case (a webhook, a job's next step): one script call, no MULTI around it.
+      const [data] = payloads;
+      await this.queues[queue].add(queue, data, { jobId: jobIdFor(queue, data.infographId) });
+      return;
+    }
     await this.queues[queue].addBulk(
       payloads.map((data) => ({
         name: queue,

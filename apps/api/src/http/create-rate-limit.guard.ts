@@ -14,6 +14,16 @@ import type IORedis from 'ioredis';
 
 const WINDOW_SECONDS = 60;
 
+/** Counts one create in the window's key, which expires after the window: one call to Redis. */
+const COUNT_IN_WINDOW = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+type CountingRedis = IORedis & {
+  countInWindow(key: string, ttlSeconds: number): Promise<number>;
+};
+
 /**
  * Limits creates per user per minute, counted in Redis so the limit holds across api instances
  * (a fixed window: simple, and good enough to stop a runaway script). If Redis cannot answer, the
@@ -23,10 +33,16 @@ const WINDOW_SECONDS = 60;
 export class CreateRateLimitGuard implements CanActivate {
   private readonly logger = new Logger('RateLimit');
 
+  private readonly redis: CountingRedis;
+
   constructor(
-    @Inject(REDIS) private readonly redis: IORedis,
+    @Inject(REDIS) redis: IORedis,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    // A script rather than MULTI INCR EXPIRE: one command per create (sent as EVALSHA).
+    redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
+    this.redis = redis as CountingRedis;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const { user } = context.switchToHttp().getRequest<{ user?: User }>();
@@ -37,12 +53,7 @@ export class CreateRateLimitGuard implements CanActivate {
     const key = `${this.config.redis.prefix}:ratelimit:create:${user.id}:${window}`;
     let count: number;
     try {
-      const [[, incremented]] = (await this.redis
-        .multi()
-        .incr(key)
-        .expire(key, WINDOW_SECONDS * 2)
-        .exec()) as [[Error | null, number]];
-      count = incremented;
+      count = await this.redis.countInWindow(key, WINDOW_SECONDS * 2);
     } catch (error) {
       this.logger.warn(`rate limit not checked: ${(error as Error).message}`);
       return true;

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+
+interface Queryable {
+  query<Row>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/** More distinct texts than this means a caller builds SQL from data: stop preparing them. */
+const MAX_PREPARED = 500;
+const names = new Map<string, string>();
+
+/**
+ * Runs a fixed SQL text as a named prepared statement, so Postgres parses and plans it once per
+ * connection instead of on every call: for the statements that run on every request or job.
+ * `text` must be a constant (values go in `values`); errors are pg's own (with their `code`).
+ * With an EntityManager inside a transaction, the statement runs in that transaction.
+ */
+export async function preparedQuery<Row>(
+  target: DataSource | EntityManager,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  const result = await (
+    await queryableOf(target)
+  ).query<Row>({
+    name: nameOf(text),
+    text,
+    values,
+  });
+  return result.rows;
+}
+
+function nameOf(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_PREPARED) {
+    name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+async function queryableOf(target: DataSource | EntityManager): Promise<Queryable> {
+  if (target instanceof EntityManager && target.queryRunner?.isTransactionActive) {
+    return (await target.queryRunner.connect()) as Queryable;
+  }
+  const dataSource = target instanceof EntityManager ? target.connection : target;
+  return (dataSource.driver as PostgresDriver).master as Queryable;
+}
