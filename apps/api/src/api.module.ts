@@ -1,4 +1,4 @@
-import { ApiTokenGuard, AuthModule } from '@app/auth';
+import { ApiTokenGuard, AuthModule, TokenRevocationListener } from '@app/auth';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
@@ -54,6 +54,7 @@ export class ApiModule {
       ],
       providers: [
         FalWebhookService,
+        TokenRevocationListener,
         QueueDashboard,
         { provide: APP_GUARD, useExisting: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -1,4 +1,3 @@
-import type { User } from '@app/database';
 import {
   CanActivate,
   ExecutionContext,
@@ -11,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 
 import { MalformedAuthorizationError, parseAuthorizationHeader } from './api-token';
 import { ApiTokensService } from './api-tokens.service';
+import type { AuthenticatedUser } from './token-cache';
 
 const PUBLIC_ROUTE = 'ainfographic:public';
 
@@ -19,7 +19,7 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 
 interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
-  user?: User;
+  user?: AuthenticatedUser;
 }
 
 /** Requires `Authorization: Token <token>` (or `Bearer`) on every route not marked `@Public()`. */
@@ -66,7 +66,7 @@ export class ApiTokenGuard implements CanActivate {
 
 /** The user the guard authenticated. */
 export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): User => {
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser => {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!request.user) {
       throw new UnauthorizedException('Not authenticated.');

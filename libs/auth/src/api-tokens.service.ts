@@ -1,9 +1,11 @@
-import { ApiToken, User } from '@app/database';
+import { ApiToken, preparedQuery } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { generateApiToken, hashApiToken, hashesEqual } from './api-token';
+import { AuthenticatedUser, TokenCache } from './token-cache';
+import { TOKEN_REVOKED_CHANNEL } from './token-revocation.listener';
 
 /** How often `last_used_at` is refreshed: often enough to be useful, rarely enough to stay cheap. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -14,14 +16,16 @@ interface TokenRow {
   last_used_at: Date | null;
   id: string;
   email: string;
-  balance: number;
   is_admin: boolean;
   created_at: Date;
 }
 
 @Injectable()
 export class ApiTokensService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: TokenCache,
+  ) {}
 
   /**
    * Issues a token for the user. The plain token is returned once and never stored.
@@ -43,13 +47,19 @@ export class ApiTokensService {
   }
 
   /** The user behind a live (not revoked) token, or null. */
-  async authenticate(token: string): Promise<User | null> {
+  async authenticate(token: string): Promise<AuthenticatedUser | null> {
     const hash = hashApiToken(token);
-    // Every authenticated request comes through here: one hand-written query (and a write at most
-    // once a minute) keeps it to a single round trip without ORM overhead.
-    const rows = await this.dataSource.query<TokenRow[]>(
+    const cached = this.cache.get(hash);
+    if (cached) {
+      return cached;
+    }
+    const version = this.cache.version();
+    // Every authenticated request the cache cannot answer comes here: one prepared query (and a
+    // write at most once a minute) keeps it to a single round trip without ORM overhead.
+    const rows = await preparedQuery<TokenRow>(
+      this.dataSource,
       `SELECT t.id AS token_id, t.token_hash, t.last_used_at,
-              u.id, u.email, u.balance, u.is_admin, u.created_at
+              u.id, u.email, u.is_admin, u.created_at
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
       [hash],
@@ -65,27 +75,36 @@ export class ApiTokensService {
         row.token_id,
       ]);
     }
-    return Object.assign(new User(), {
+    const user: AuthenticatedUser = {
       id: row.id,
       email: row.email,
-      balance: row.balance,
       isAdmin: row.is_admin,
       createdAt: row.created_at,
-    });
+    };
+    this.cache.set(hash, user, version);
+    return user;
   }
 
   async findByPlainToken(token: string): Promise<ApiToken | null> {
     return this.dataSource.manager.findOneBy(ApiToken, { tokenHash: hashApiToken(token) });
   }
 
-  /** Revokes a token; returns false if there was no such live token. */
+  /**
+   * Revokes a token; returns false if there was no such live token. The same statement tells
+   * every api (Postgres delivers the NOTIFY on commit), so none keeps it in its cache.
+   */
   async revoke(tokenId: string): Promise<boolean> {
-    const result = await this.dataSource.manager.update(
-      ApiToken,
-      { id: tokenId, revokedAt: IsNull() },
-      { revokedAt: new Date() },
+    const rows = await this.dataSource.query<{ token_hash: string }[]>(
+      `WITH revoked AS (
+         UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+         RETURNING token_hash)
+       SELECT token_hash, pg_notify('${TOKEN_REVOKED_CHANNEL}', token_hash) FROM revoked`,
+      [tokenId],
     );
-    return (result.affected ?? 0) > 0;
+    for (const { token_hash } of rows) {
+      this.cache.evict(token_hash);
+    }
+    return rows.length > 0;
   }
 
   listForUser(userId: string): Promise<ApiToken[]> {

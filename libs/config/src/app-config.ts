@@ -61,6 +61,7 @@ export class AppConfig {
   readonly metrics: { token?: string };
   readonly admin: { user: string; password?: string };
   readonly rateLimit: { createPerMinute: number };
+  readonly auth: { cacheMs: number };
   readonly demo: { email: string; token: string; credits: number };
 
   constructor(e: Environment) {
@@ -135,6 +136,7 @@ export class AppConfig {
     this.metrics = { token: e.METRICS_TOKEN };
     this.admin = { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD };
     this.rateLimit = { createPerMinute: e.RATE_LIMIT_CREATE_PER_MINUTE };
+    this.auth = { cacheMs: e.AUTH_CACHE_SECONDS * 1000 };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
 }

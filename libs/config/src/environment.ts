@@ -274,6 +274,17 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_CREATE_PER_MINUTE = 60;
 
+  /**
+   * How long the api may reuse a token it has checked, without asking the database again. A
+   * revocation reaches the api at once (Postgres NOTIFY); this bounds it if that signal is lost.
+   * 0 checks every request against the database.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  AUTH_CACHE_SECONDS = 10;
+
   // --- the demo user `npm start` makes sure of (never in production) ---
   @IsString()
   DEMO_USER_EMAIL = 'demo@ainfographic.local';

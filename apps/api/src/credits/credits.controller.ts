@@ -1,6 +1,5 @@
-import { CurrentUser } from '@app/auth';
+import { AuthenticatedUser, CurrentUser } from '@app/auth';
 import { CreditsService } from '@app/credits';
-import type { User } from '@app/database';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 
@@ -23,7 +22,7 @@ export class CreditsController {
 
   /** Balance and the most recent ledger entries, newest first. */
   @Get()
-  async show(@CurrentUser() user: User): Promise<CreditsResponse> {
+  async show(@CurrentUser() user: AuthenticatedUser): Promise<CreditsResponse> {
     const [balance, entries] = await Promise.all([
       this.credits.balanceOf(user.id),
       this.credits.recentEntries(user.id, 20),

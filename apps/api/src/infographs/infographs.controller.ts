@@ -1,5 +1,4 @@
-import { CurrentUser } from '@app/auth';
-import type { User } from '@app/database';
+import { AuthenticatedUser, CurrentUser } from '@app/auth';
 import {
   CreateInfographsResponse,
   InfographCreationService,
@@ -82,7 +81,7 @@ export class InfographsController {
   @HttpCode(201)
   @UseGuards(CreateRateLimitGuard)
   async create(
-    @CurrentUser() user: User,
+    @CurrentUser() user: AuthenticatedUser,
     @Body() body: CreateInfographsDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CreateInfographsResponse> {
@@ -121,7 +120,10 @@ export class InfographsController {
   @ApiOperation({ summary: 'Status of one infograph' })
   @ApiResponse({ status: 200, schema: { example: STATUS_EXAMPLE } })
   @Get('status/:id')
-  async status(@CurrentUser() user: User, @Param('id') id: string): Promise<InfographView> {
+  async status(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+  ): Promise<InfographView> {
     const infograph = isUUID(id) ? await this.queries.findOwned(user.id, id) : null;
     if (!infograph) {
       throw new NotFoundException(`No infograph ${id} for this account.`);
@@ -133,7 +135,7 @@ export class InfographsController {
   @ApiOperation({ summary: "The user's infographs, newest first, cursor-paginated" })
   @Get()
   async list(
-    @CurrentUser() user: User,
+    @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListInfographsQuery,
   ): Promise<{ items: InfographView[]; next_cursor: string | null }> {
     const page = await this.queries.history(user.id, {
