@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
-import { Infograph, WebhookOutcome } from '@app/database';
-import { FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
+import { Infograph, WebhookOutcome, preparedQuery } from '@app/database';
+import { FalImage, FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
@@ -62,6 +62,8 @@ export class FalWebhookService implements OnModuleInit {
         signedRequestId = (await this.verifier.verify({ rawBody: body, headers })).requestId;
       } catch (error) {
         if (error instanceof WebhookSignatureError) {
+          // Worth a line: a forgery, a clock off by minutes, or fal's keys out of reach.
+          this.logger.warn(`webhook for ${infographId} rejected: ${error.message}`);
           await this.record(null, null, null, 'invalid_signature', false);
           throw new UnauthorizedException(`Webhook signature rejected: ${error.message}`);
         }
@@ -79,10 +81,18 @@ export class FalWebhookService implements OnModuleInit {
         'The body request_id does not match the signed X-Fal-Webhook-Request-Id.',
       );
     }
-    const infograph = await this.withRequestId(
-      infographId,
-      verified ? (parsed.requestId ?? signedRequestId) : undefined,
-    );
+    const image = parsed.kind === 'ok' && !parsed.nsfw ? parsed.images[0] : undefined;
+    const namedRequestId = parsed.requestId ?? signedRequestId;
+    if (
+      image &&
+      namedRequestId &&
+      (await this.accept(infographId, namedRequestId, image, verified))
+    ) {
+      await this.enqueueNext(infographId, 'accepted', 'processing');
+      return { received: true, outcome: 'accepted' };
+    }
+    // Everything else (duplicates, errors, NSFW, orphans, terminal rows): read the row, tell why.
+    const infograph = await this.withRequestId(infographId, verified ? namedRequestId : undefined);
     const requestId = parsed.requestId ?? signedRequestId ?? infograph.falRequestId;
     if (requestId !== infograph.falRequestId) {
       // A duplicate fal job (e.g. a crash between submit and saving its id): never applied.
@@ -110,6 +120,51 @@ export class FalWebhookService implements OnModuleInit {
     );
     await this.enqueueNext(infographId, applied, infograph.status);
     return { received: true, outcome: applied === 'failed' ? 'accepted' : applied };
+  }
+
+  /**
+   * The common case, one statement: fal's image for this infograph's request is recorded (once)
+   * together with the delivery. The same transition as `recordFalImage`, which also takes a
+   * pending row whose request id is not saved yet when the delivery is signed (see
+   * `withRequestId`). False when nothing moved; the caller then reads the row to say why.
+   */
+  private async accept(
+    infographId: string,
+    requestId: string,
+    image: FalImage,
+    signatureVerified: boolean,
+  ): Promise<boolean> {
+    const rows = await preparedQuery<{ n: number }>(
+      this.dataSource,
+      `WITH moved AS (
+         UPDATE infographs
+            SET fal_image_url = $3, width = $4, height = $5, content_type = $6,
+                status = 'processing', fal_request_id = $2,
+                submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+          WHERE id = $1 AND fal_image_url IS NULL
+            AND ((status = 'processing' AND fal_request_id = $2)
+              OR ($7 AND status = 'pending' AND fal_request_id IS NULL))
+          RETURNING id),
+       delivery AS (
+         INSERT INTO webhook_deliveries
+                (infograph_id, fal_request_id, fal_status, outcome, signature_verified)
+         SELECT id, $2, 'OK', 'accepted', $7 FROM moved)
+       SELECT count(*)::int AS n FROM moved`,
+      [
+        infographId,
+        requestId,
+        image.url,
+        image.width ?? null,
+        image.height ?? null,
+        image.contentType ?? null,
+        signatureVerified,
+      ],
+    );
+    if (rows[0].n !== 1) {
+      return false;
+    }
+    this.metrics.webhookDeliveries.inc({ outcome: 'accepted' });
+    return true;
   }
 
   /**
@@ -174,7 +229,8 @@ export class FalWebhookService implements OnModuleInit {
           : 'ERROR'
         : null;
     this.metrics.webhookDeliveries.inc({ outcome });
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
       `INSERT INTO webhook_deliveries (infograph_id, fal_request_id, fal_status, outcome, signature_verified)
        VALUES ($1, $2, $3, $4, $5)`,
       [infographId, falRequestId, falStatus, outcome, signatureVerified],
