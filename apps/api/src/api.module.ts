@@ -9,6 +9,7 @@ import { QueuesModule, RedisModule } from '@app/queues';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
 
 import { CreditsController } from './credits/credits.controller';
 import { FilesController } from './files/files.controller';
@@ -25,12 +26,13 @@ import { WebModule } from './web/web.module';
 
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `rootLogger`: the pino logger Fastify also writes to (see `createApiApp`). */
+  static forRoot(config: AppConfig, rootLogger: Logger): DynamicModule {
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(config, 'api'),
+        loggingModule(rootLogger),
         DatabaseModule.forRoot(),
         RedisModule,
         AuthModule,

@@ -4,6 +4,13 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 
 import { Logger } from 'nestjs-pino';
 
+import {
+  RequestLogController,
+  bindRequestLoggers,
+  createRootLogger,
+  requestIdOf,
+} from '@app/observability';
+
 import { ApiModule } from './api.module';
 import { refuseDeepJson } from './http/json-depth';
 import { observeRequestDurations } from './http/request-metrics';
@@ -15,17 +22,26 @@ const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Builds the api (not yet listening), shared by `main.ts` and the e2e tests. */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const rootLogger = createRootLogger(config, 'api');
   const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    genReqId: requestIdOf,
+    logController: new RequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    // Keeps the raw bytes of JSON bodies: fal's webhook signature covers exactly those.
-    rawBody: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, rootLogger),
+    adapter,
+    {
+      bufferLogs: true,
+      // Keeps the raw bytes of JSON bodies: fal's webhook signature covers exactly those.
+      rawBody: true,
+    },
+  );
   app.useLogger(app.get(Logger));
+  bindRequestLoggers(app.getHttpAdapter().getInstance());
   refuseDeepJson(app);
   app.useGlobalPipes(createValidationPipe());
   observeRequestDurations(app);

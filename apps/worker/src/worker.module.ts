@@ -3,7 +3,7 @@ import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
 import { NotificationsModule } from '@app/notifications';
-import { ObservabilityModule, loggingModule } from '@app/observability';
+import { ObservabilityModule, createRootLogger, loggingModule } from '@app/observability';
 import { QueuesModule, RedisModule } from '@app/queues';
 import { DEFAULT_SCRAPER_OPTIONS, ScraperModule } from '@app/scraper';
 import { StorageModule } from '@app/storage';
@@ -27,7 +27,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(config, 'worker'),
+        loggingModule(createRootLogger(config, 'worker')),
         DatabaseModule.forRoot(),
         RedisModule,
         QueuesModule.forRoot('worker'),

@@ -2,5 +2,11 @@ export { HealthService, type Readiness } from './health.service';
 export { type FailureClass, Metrics } from './metrics';
 export { ObservabilityModule } from './observability.module';
 export { metricsAuthorized } from './metrics-auth';
-export { loggingModule } from './logging';
+export {
+  RequestLogController,
+  bindRequestLoggers,
+  createRootLogger,
+  loggingModule,
+  requestIdOf,
+} from './logging';
 export { REDIS } from './redis-token';
