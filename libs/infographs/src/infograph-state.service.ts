@@ -44,24 +44,38 @@ export class InfographStateService {
     return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
   }
 
-  /**
-   * pending → processing, recording fal's request id. Also true when fal's webhook got here first
-   * and already recorded this very request id (see `claimForWebhook`): the request is ours.
-   */
-  async markProcessing(id: string, falRequestId: string, enhancedPrompt: string): Promise<boolean> {
-    const rows = await preparedQuery<{ n: number }>(
+  /** One infograph and its owner's e-mail address, in one read (for telling the owner). */
+  async findWithOwnerEmail(id: string): Promise<(Infograph & { ownerEmail: string }) | null> {
+    const rows = await preparedQuery<Partial<Infograph> & { ownerEmail: string }>(
       this.dataSource,
-      `WITH moved AS (
-         UPDATE infographs
-            SET status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
-                fal_request_id = $2, enhanced_prompt = $3,
-                submitted_at = COALESCE(submitted_at, now()), updated_at = now()
-          WHERE id = $1 AND (status = 'pending' OR fal_request_id = $2)
-          RETURNING 1)
-       SELECT count(*)::int AS n FROM moved`,
+      `SELECT i.*, (SELECT email FROM users WHERE id = i."userId") AS "ownerEmail"
+         FROM (SELECT ${INFOGRAPH_COLUMNS} FROM infographs WHERE id = $1) i`,
+      [id],
+    );
+    return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
+  }
+
+  /**
+   * pending → processing, recording fal's request id; the row as it is now, or null if another
+   * request got there first. Also the row when fal's webhook got here first and already recorded
+   * this very request id (see `claimForWebhook`): the request is ours.
+   */
+  async markProcessing(
+    id: string,
+    falRequestId: string,
+    enhancedPrompt: string,
+  ): Promise<Infograph | null> {
+    const rows = await preparedQuery<Partial<Infograph>>(
+      this.dataSource,
+      `UPDATE infographs
+          SET status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
+              fal_request_id = $2, enhanced_prompt = $3,
+              submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+        WHERE id = $1 AND (status = 'pending' OR fal_request_id = $2)
+        RETURNING ${INFOGRAPH_COLUMNS}`,
       [id, falRequestId, enhancedPrompt],
     );
-    return rows[0].n === 1;
+    return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
   }
 
   /**

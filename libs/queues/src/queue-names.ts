@@ -6,8 +6,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export interface JobPayloads {
   submit: { infographId: string };
   upload: { infographId: string };
-  /** `mailed` is set once the e-mail went out, so a retry only repeats what failed. */
-  notify: { infographId: string; mailed?: boolean };
+  notify: { infographId: string };
   reconcile: Record<string, never>;
 }
 

@@ -1,12 +1,11 @@
 import { AppConfig } from '@app/config';
-import { Infograph, User } from '@app/database';
+import type { Infograph } from '@app/database';
+import { InfographStateService } from '@app/infographs';
 import { Mailer } from '@app/notifications';
 import { JobData } from '@app/queues';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 
 import { RealtimeEvents } from './realtime-events';
 
@@ -22,27 +21,22 @@ export class NotifyProcessor extends WorkerHost {
     private readonly config: AppConfig,
     private readonly events: RealtimeEvents,
     private readonly mailer: Mailer,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly state: InfographStateService,
   ) {
     super();
   }
 
   async process(job: Job<JobData<'notify'>>): Promise<string> {
-    const infograph = await this.dataSource.manager.findOneBy(Infograph, {
-      id: job.data.infographId,
-    });
+    const infograph = await this.state.findWithOwnerEmail(job.data.infographId);
     if (!infograph || (infograph.status !== 'completed' && infograph.status !== 'failed')) {
       return 'skipped: not terminal';
     }
-    const user = await this.dataSource.manager.findOneByOrFail(User, { id: infograph.userId });
-    await this.events.publishOrThrow(infograph.id, infograph);
-    // Step by step across retries: a retry after a sent e-mail must not send it again.
-    if (!job.data.mailed) {
-      await this.sendMail(user.email, infograph);
-      await job.updateData({ ...job.data, mailed: true });
-    }
+    // The event first and the e-mail last: nothing can fail after the e-mail went out, so a
+    // retry never sends it twice.
+    await this.events.publishOrThrow(infograph);
+    await this.sendMail(infograph.ownerEmail, infograph);
     this.logger.log(
-      `infographId=${infograph.id} jobId=${job.id} queue=notify told ${user.email}: ${infograph.status}`,
+      `infographId=${infograph.id} jobId=${job.id} queue=notify told ${infograph.ownerEmail}: ${infograph.status}`,
     );
     return infograph.status;
   }

@@ -1,35 +1,32 @@
-import { Infograph } from '@app/database';
+import type { Infograph } from '@app/database';
 import { RealtimePublisher } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+
+/** What an event says about an infograph: the row as the step that changed it left it. */
+export type InfographSnapshot = Pick<
+  Infograph,
+  'id' | 'userId' | 'status' | 'imageUrl' | 'errorMessage' | 'updatedAt'
+>;
 
 /** Tells the user's open pages about an infograph's current state. */
 @Injectable()
 export class RealtimeEvents {
   private readonly logger = new Logger('Realtime');
 
-  constructor(
-    private readonly publisher: RealtimePublisher,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly publisher: RealtimePublisher) {}
 
   /** Best effort for intermediate states: a page that misses one reads the status on its next poll. */
-  async publish(infographId: string): Promise<void> {
+  async publish(infograph: InfographSnapshot): Promise<void> {
     try {
-      await this.publishOrThrow(infographId);
+      await this.publishOrThrow(infograph);
     } catch (error) {
       this.logger.warn(
-        `infographId=${infographId} event not published: ${(error as Error).message}`,
+        `infographId=${infograph.id} event not published: ${(error as Error).message}`,
       );
     }
   }
 
-  async publishOrThrow(infographId: string, loaded?: Infograph): Promise<void> {
-    const i = loaded ?? (await this.dataSource.manager.findOneBy(Infograph, { id: infographId }));
-    if (!i) {
-      return;
-    }
+  async publishOrThrow(i: InfographSnapshot): Promise<void> {
     await this.publisher.publish({
       type: 'infograph.updated',
       userId: i.userId,

@@ -57,7 +57,8 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
         webhookUrl,
       );
       const { requestId } = await submitted.finally(() => stopTimer());
-      if (!(await this.state.markProcessing(infograph.id, requestId, prompt))) {
+      const submittedRow = await this.state.markProcessing(infograph.id, requestId, prompt);
+      if (!submittedRow) {
         // Another run got there first (a retry racing a stalled job): this fal request is surplus.
         await this.fal.cancel(requestId).catch(() => undefined);
         return 'skipped: submitted by another run';
@@ -65,7 +66,7 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
       this.logger.log(
         `infographId=${infograph.id} jobId=${job.id} queue=submit submitted as ${requestId}`,
       );
-      await this.events.publish(infograph.id);
+      await this.events.publish(submittedRow);
       return requestId;
     } catch (error) {
       return this.failures.handle(job, infograph.id, error);
