@@ -96,11 +96,9 @@ export class LocalStorage implements ObjectStorage {
       // in between leaves a sidecar that a retry overwrites.
       await pipeline(
         Buffer.isBuffer(prepared.input) ? Readable.from([prepared.input]) : prepared.input,
-        createWriteStream(temp, { flags: 'wx' }),
+        // `flush`: fsync on the open descriptor before it closes, with no second open.
+        createWriteStream(temp, { flags: 'wx', flush: this.fsync }),
       );
-      if (this.fsync) {
-        await this.sync(temp);
-      }
       await rename(temp, file);
     } catch (error) {
       if (temp !== undefined) {
@@ -224,14 +222,6 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
-  private async sync(file: string): Promise<void> {
-    const handle = await open(file, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
 }
 
 function isMissing(error: unknown): boolean {
