@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { request } from 'undici';
+
 import { DeliveryAttempt } from './request-store';
 import { WebhookSigner } from './webhook-signer';
 
@@ -44,22 +46,24 @@ export class WebhookSender {
       const base = { delivery, envelope: envelope.status, attempt, at: new Date().toISOString() };
       try {
         const headers = this.signer.sign(envelope.request_id, body, Math.floor(started / 1000));
-        const response = await fetch(url, {
+        // undici's request rather than fetch: a fraction of the CPU per delivery, which matters
+        // when fal-sim stands in for fal in a benchmark.
+        const response = await request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body,
-          signal: AbortSignal.any([
-            this.shutdown,
-            AbortSignal.timeout(this.options.attemptTimeoutMs),
-          ]),
+          headersTimeout: this.options.attemptTimeoutMs,
+          bodyTimeout: this.options.attemptTimeoutMs,
+          signal: this.shutdown,
         });
-        await response.arrayBuffer().catch(() => undefined);
-        record({ ...base, statusCode: response.status, durationMs: Date.now() - started });
-        if (response.ok) {
+        await response.body.dump().catch(() => undefined);
+        const { statusCode } = response;
+        record({ ...base, statusCode, durationMs: Date.now() - started });
+        if (statusCode >= 200 && statusCode < 300) {
           return true;
         }
       } catch (error) {
-        const message = error instanceof Error ? describeFetchError(error) : String(error);
+        const message = error instanceof Error ? describeRequestError(error) : String(error);
         record({ ...base, error: message, durationMs: Date.now() - started });
       }
       if (attempt < this.options.maxAttempts && !(await this.pause(this.backoff(attempt)))) {
@@ -87,7 +91,7 @@ export class WebhookSender {
   }
 }
 
-function describeFetchError(error: Error): string {
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ? `${error.message} (${cause.code})` : error.message;
+function describeRequestError(error: Error): string {
+  const code = (error as { code?: string }).code;
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
