@@ -93,11 +93,22 @@ runScenario('pipeline', async () => {
     `Pipeline: ${n} infographs per run, ${perRequest} per create call, fal-sim latency 0${realImages ? ' (real-size images)' : ', bench image'} (target: >= 300 completed/s)`,
     rows,
   );
-  process.stdout.write(`\n${text}\n`);
+  const cpu = table(
+    'CPU ms per completed infograph, by process (the 2 cores give 2,000 ms a second in all)',
+    runs.map((r) => ({
+      workers: r.workers,
+      concurrency: r.concurrency,
+      ...Object.fromEntries(
+        Object.entries(r.cpuMsPerInfograph).map(([k, v]) => [k === 'workers' ? 'worker(s)' : k, v]),
+      ),
+      total: Object.values(r.cpuMsPerInfograph).reduce((a, b) => a + b, 0),
+    })),
+  );
+  process.stdout.write(`\n${text}\n${cpu}\n`);
   const file = writeResult(
     realImages ? 'pipeline-real-images' : 'pipeline',
     { n, perRequest, realImages, versions, runs, summary: rows },
-    text,
+    `${text}\n${cpu}`,
   );
   log(`results: ${file}`);
   await pool.end();

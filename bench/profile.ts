@@ -1,5 +1,5 @@
 // Scenario 4: where the time goes. CPU profiles (`node --cpu-prof`) of (a) the api under create
-// load and (b) the api and the worker while the pipeline runs; each summarised (top self-time
+// load and (b) the api, the worker and fal-sim while the pipeline runs; each summarised (top self-time
 // functions, inclusive time of our own functions, time per package) into bench/results/.
 //   node bench/run.mjs profile [--quick] [--duration 10] [--n 3000] [--concurrency 50]
 import { mkdirSync, rmSync } from 'node:fs';
@@ -43,7 +43,10 @@ runScenario('profile', async () => {
 
   // (a) the api alone under create load, 100 connections.
   log(`profile: api under create load, 100 connections, ${duration} s`);
-  const stack = await startStack({ apiNodeArgs: profiledNodeArgs('api-create') });
+  const stack = await startStack({
+    apiNodeArgs: profiledNodeArgs('api-create'),
+    falSimNodeArgs: profiledNodeArgs('fal-sim-pipeline'),
+  });
   const users = await seedUsers(pool, 500, 1_000_000_000, 'profile');
   let i = 0;
   const body = JSON.stringify({ prompt: 'A benchmark infographic about profiles' });
@@ -92,9 +95,13 @@ runScenario('profile', async () => {
   log(`  ${result.completed}/${n} completed, ${fmt(result.completedPerSecond)}/s (profiled)`);
   startup['api-pipeline'] = boot(stack.api);
   startup['worker-pipeline'] = boot(stack.workers[0]);
+  // fal-sim ran through (a) too, idle: its start-up is all that is left out.
+  startup['fal-sim-pipeline'] = boot(stack.falSim);
   await Promise.all([stopProcess(stack.api), stopProcess(stack.workers[0])]);
-  await waitForFile(join(PROFILES, 'api-pipeline.cpuprofile'));
-  await waitForFile(join(PROFILES, 'worker-pipeline.cpuprofile'));
+  await stopProcess(stack.falSim);
+  for (const name of ['api-pipeline', 'worker-pipeline', 'fal-sim-pipeline']) {
+    await waitForFile(join(PROFILES, `${name}.cpuprofile`));
+  }
 
   const summaries: Record<string, ProfileSummary> = {};
   let text = `# CPU profiles (${new Date().toISOString()}; start-up left out)\n\n`;

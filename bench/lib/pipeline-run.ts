@@ -8,6 +8,8 @@ import {
   PREFIX,
   Proc,
   REDIS_URL,
+  cpuMsOf,
+  cpuMsOfCommand,
   freePort,
   log,
   percentile,
@@ -30,18 +32,23 @@ export interface Stack {
 
 /** fal-sim and the api; workers come and go per configuration. */
 export async function startStack(
-  options: { realImages?: boolean; apiNodeArgs?: string[] } = {},
+  options: { realImages?: boolean; apiNodeArgs?: string[]; falSimNodeArgs?: string[] } = {},
 ): Promise<Stack> {
   const [apiPort, simPort] = await Promise.all([freePort(), freePort()]);
   const env = productEnv({ api: apiPort, falSim: simPort });
-  const falSim = startProcess('fal-sim', 'apps/fal-sim/src/main.js', {
-    FAL_SIM_PORT: String(simPort),
-    FAL_SIM_HOST: '127.0.0.1',
-    FAL_SIM_LATENCY_MS: '0',
-    FAL_SIM_BENCH_IMAGE: options.realImages ? '0' : '1',
-    FAL_SIM_MAX_REQUESTS: '50000',
-    FAL_SIM_LOG_LEVEL: 'warn',
-  });
+  const falSim = startProcess(
+    'fal-sim',
+    'apps/fal-sim/src/main.js',
+    {
+      FAL_SIM_PORT: String(simPort),
+      FAL_SIM_HOST: '127.0.0.1',
+      FAL_SIM_LATENCY_MS: '0',
+      FAL_SIM_BENCH_IMAGE: options.realImages ? '0' : '1',
+      FAL_SIM_MAX_REQUESTS: '50000',
+      FAL_SIM_LOG_LEVEL: 'warn',
+    },
+    options.falSimNodeArgs,
+  );
   await waitForHttp(`http://127.0.0.1:${simPort}/_sim/health`, falSim);
   const api = await startApi(env, apiPort, options.apiNodeArgs);
   return { apiPort, simPort, api, falSim, workers: [], env };
@@ -124,6 +131,21 @@ export interface DriveResult {
   /** fal-sim's webhook attempts, and how many the api answered 503 ("not submitted yet"). */
   webhookAttempts: number;
   webhook503: number;
+  /** CPU ms per completed infograph, by process (workers summed), from first create to drained. */
+  cpuMsPerInfograph: Record<'api' | 'workers' | 'falSim' | 'postgres' | 'redis' | 'driver', number>;
+}
+
+/** CPU used so far by each part of the stack (ms). */
+function cpuSample(stack: Stack): DriveResult['cpuMsPerInfograph'] {
+  const driver = process.cpuUsage();
+  return {
+    api: cpuMsOf(stack.api.pid) ?? 0,
+    workers: stack.workers.reduce((sum, w) => sum + (cpuMsOf(w.pid) ?? 0), 0),
+    falSim: cpuMsOf(stack.falSim.pid) ?? 0,
+    postgres: cpuMsOfCommand('postgres'),
+    redis: cpuMsOfCommand('redis-server'),
+    driver: (driver.user + driver.system) / 1000,
+  };
 }
 
 /** Webhook attempts fal-sim recorded since its last reset, then resets it (frees its memory). */
@@ -180,6 +202,7 @@ export async function drive(
   let failed = 0;
   let createsDone = false;
   const started = Date.now();
+  const cpuBefore = cpuSample(stack);
   const keepCreating = (): boolean =>
     options.total !== undefined
       ? requested < options.total
@@ -252,6 +275,13 @@ export async function drive(
     }
   }
   const drainSeconds = (Date.now() - started) / 1000;
+  const cpuAfter = cpuSample(stack);
+  const cpuMsPerInfograph = Object.fromEntries(
+    Object.entries(cpuAfter).map(([part, ms]) => [
+      part,
+      (ms - cpuBefore[part as keyof typeof cpuBefore]) / Math.max(1, completed),
+    ]),
+  ) as DriveResult['cpuMsPerInfograph'];
   await creators;
   await watch.close();
 
@@ -271,6 +301,7 @@ export async function drive(
   const busySeconds = times.rows.length ? last - first : NaN;
   const hooks = await webhookStats(stack).catch(() => ({ attempts: NaN, status503: NaN }));
   return {
+    cpuMsPerInfograph,
     webhookAttempts: hooks.attempts,
     webhook503: hooks.status503,
     requested,
