@@ -24,6 +24,8 @@ export class RealtimePublisher implements OnApplicationShutdown {
       connectionName: 'ainfographic-realtime-publisher',
       enableOfflineQueue: true,
       lazyConnect: true,
+      // Events of concurrent jobs leave in one write (only PUBLISH goes over this connection).
+      enableAutoPipelining: true,
     });
   }
 

@@ -108,6 +108,23 @@ describe('LocalStorage', () => {
     await expect(storage.read('infographs/7')).resolves.toBeNull();
   });
 
+  it('makes its folders again when they are removed behind its back (on the retry)', async () => {
+    await storage.put(KEY, PNG, { contentType: 'image/png' });
+    await rm(root, { recursive: true });
+
+    // The folders are remembered, so the first put after the removal fails as a retryable error…
+    await expect(storage.put(KEY, PNG, { contentType: 'image/png' })).rejects.toMatchObject({
+      transient: true,
+      code: 'ENOENT',
+    });
+    // …and the retry makes them again.
+    await storage.put(KEY, PNG, { contentType: 'image/png' });
+    expect(await filesUnder(root)).toEqual([
+      '.meta/infographs/7/42.png.json',
+      'infographs/7/42.png',
+    ]);
+  });
+
   it('running a put twice replaces the object whole', async () => {
     await storage.put(KEY, Buffer.from('first, longer body'), { contentType: 'image/png' });
     await storage.put(KEY, Buffer.from('second'), { contentType: 'image/png' });

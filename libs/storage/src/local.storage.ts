@@ -61,11 +61,16 @@ interface Sidecar {
  */
 const META_DIR = '.meta';
 
+/** Folders known to exist, remembered up to this many (one per user, and their sidecar twins). */
+const MAX_KNOWN_DIRS = 10_000;
+
 /** The default without storage settings: files under a folder that the api serves at `/files/`. */
 export class LocalStorage implements ObjectStorage {
   readonly root: string;
   private readonly publicBaseUrl: string;
   private readonly fsync: boolean;
+  /** So that a put into an existing folder costs no mkdir (two file-system calls each). */
+  private readonly knownDirs = new Set<string>();
 
   constructor(options: LocalStorageOptions) {
     this.root = resolve(options.root);
@@ -84,7 +89,7 @@ export class LocalStorage implements ObjectStorage {
     try {
       const file = this.pathFor(key);
       temp = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
-      await mkdir(dirname(file), { recursive: true });
+      await this.ensureDir(dirname(file));
       await this.writeFileAtomically(
         this.sidecarPathFor(key),
         JSON.stringify({
@@ -101,6 +106,10 @@ export class LocalStorage implements ObjectStorage {
       );
       await rename(temp, file);
     } catch (error) {
+      if (isMissing(error)) {
+        // A folder went away behind our back: make them again on the next put (a retry).
+        this.knownDirs.clear();
+      }
       if (temp !== undefined) {
         await rm(temp, { force: true }).catch(() => undefined);
       }
@@ -210,8 +219,19 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) {
+      return;
+    }
+    await mkdir(dir, { recursive: true });
+    if (this.knownDirs.size >= MAX_KNOWN_DIRS) {
+      this.knownDirs.clear();
+    }
+    this.knownDirs.add(dir);
+  }
+
   private async writeFileAtomically(file: string, content: string): Promise<void> {
-    await mkdir(dirname(file), { recursive: true });
+    await this.ensureDir(dirname(file));
     const temp = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
     try {
       await writeFile(temp, content, { flag: 'wx' });
@@ -221,7 +241,6 @@ export class LocalStorage implements ObjectStorage {
       throw error;
     }
   }
-
 }
 
 function isMissing(error: unknown): boolean {
