@@ -1,7 +1,7 @@
 // Scenario 2: pipeline throughput create → submit → webhook → upload → notify, with fal-sim
 // answering at once and serving one small pre-rendered image, the local storage driver, and 1 or
 // 2 worker processes at several WORKER_CONCURRENCY settings.
-//   node bench/run.mjs pipeline [--quick] [--n 10000] [--workers 1,2] [--concurrency 10,50]
+//   node bench/run.mjs pipeline [--quick] [--n 10000] [--workers 1,2] [--concurrency 50,100,200]
 //                               [--per-request 4] [--real-images]
 import {
   RssSampler,
@@ -22,7 +22,7 @@ runScenario('pipeline', async () => {
   const args = parseArgs();
   const n = args.num('n', args.quick ? 2000 : 10_000);
   const workerCounts = args.list('workers', [1, 2]);
-  const concurrencies = args.list('concurrency', [10, 50]);
+  const concurrencies = args.list('concurrency', [50, 100, 200]);
   const perRequest = args.num('per-request', 4);
   const realImages = args.flags.has('real-images');
   const timeoutMs = args.num('timeout', args.quick ? 90 : 600) * 1000;

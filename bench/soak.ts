@@ -1,6 +1,7 @@
 // Scenario 3: memory soak — as many infographs as fit in the time budget through the whole
 // pipeline (backlog bounded), sampling RSS every few seconds; prints the slope (linear regression).
-//   node bench/run.mjs soak [--quick] [--minutes 2] [--concurrency 50] [--interval 3]
+//   node bench/run.mjs soak [--quick] [--count 100000 | --minutes 2] [--concurrency 100] [--interval 3]
+// Full form: 100,000 infographs (the target); --quick: one minute; --minutes: a fixed time instead.
 import {
   RssSampler,
   benchPool,
@@ -17,12 +18,14 @@ import { drive, startStack, startWorkers } from './lib/pipeline-run';
 
 runScenario('soak', async () => {
   const args = parseArgs();
-  const minutes = args.num('minutes', args.quick ? 1 : 2);
-  const concurrency = args.num('concurrency', 50);
+  const byTime = args.quick || args.flags.has('minutes');
+  const minutes = args.num('minutes', 1);
+  const count = args.num('count', 100_000);
+  const concurrency = args.num('concurrency', 100);
   const intervalS = args.num('interval', 3);
 
   log(
-    `soak: ${minutes} min of creates, 1 worker × concurrency ${concurrency}, RSS every ${intervalS} s`,
+    `soak: ${byTime ? `${minutes} min of creates` : `${count} infographs`}, 1 worker × concurrency ${concurrency}, RSS every ${intervalS} s`,
   );
   await freshDatabase();
   const pool = benchPool();
@@ -30,12 +33,13 @@ runScenario('soak', async () => {
   await startWorkers(stack, 1, concurrency);
   const sampler = new RssSampler(() => [stack.api, ...stack.workers], intervalS * 1000);
   const result = await drive(pool, stack, {
-    untilMs: minutes * 60_000,
+    ...(byTime ? { untilMs: minutes * 60_000 } : { total: count }),
     users: 10,
     perRequest: 4,
     concurrency: 8,
     maxBacklog: 800,
-    timeoutMs: minutes * 60_000 + 120_000,
+    // Generous: the run is bounded by its count or its minutes; this only stops a stuck one.
+    timeoutMs: byTime ? minutes * 60_000 + 120_000 : count * 20 + 120_000,
     tag: 'soak',
   });
   const peaks = sampler.stop();
@@ -75,7 +79,18 @@ runScenario('soak', async () => {
     ) +
     `(slope: least squares after the first fifth of the run, and over its second half; target: flat worker memory)\n`;
   process.stdout.write(`\n${text}\n`);
-  const file = writeResult('soak', { minutes, concurrency, result, summary: rows, series }, text);
+  const file = writeResult(
+    'soak',
+    {
+      minutes: byTime ? minutes : undefined,
+      count: byTime ? undefined : count,
+      concurrency,
+      result,
+      summary: rows,
+      series,
+    },
+    text,
+  );
   log(`results: ${file}`);
   await pool.end();
 });

@@ -388,6 +388,12 @@ export function productEnv(ports: {
     // The per-user create limit would turn a load test into a test of the limiter: raise it (the
     // limiter's Redis round trip still runs on every create).
     RATE_LIMIT_CREATE_PER_MINUTE: '1000000',
+    // Any other product setting, for tuning runs: BENCH_APP_DATABASE_POOL_SIZE=5 → DATABASE_POOL_SIZE.
+    ...Object.fromEntries(
+      Object.entries(process.env)
+        .filter(([name, value]) => name.startsWith('BENCH_APP_') && value !== undefined)
+        .map(([name, value]) => [name.slice('BENCH_APP_'.length), value as string]),
+    ),
   };
 }
 

@@ -72,7 +72,11 @@ export class Environment {
   @IsInt()
   @Min(1)
   @Max(1000)
-  WORKER_CONCURRENCY = 10;
+  /**
+   * Jobs at once per queue in one worker process. The steps mostly wait (on fal, downloads, the
+   * database), so many at once is cheap, and it batches round trips: see bench/README.md.
+   */
+  WORKER_CONCURRENCY = 100;
 
   @Transform(toInt)
   @IsInt()
