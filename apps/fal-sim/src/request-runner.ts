@@ -49,7 +49,7 @@ export class RequestRunner {
 
   private begin(request: SimRequest): void {
     if (request.state === 'IN_QUEUE') {
-      request.state = 'IN_PROGRESS';
+      this.store.setState(request, 'IN_PROGRESS');
       request.startedAt = Date.now();
     }
   }
@@ -121,7 +121,7 @@ export class RequestRunner {
     state: 'COMPLETED' | 'FAILED' | 'CANCELLED',
     result: { output?: ModelOutput; failure?: Failure },
   ): void {
-    request.state = state;
+    this.store.setState(request, state);
     request.completedAt = Date.now();
     request.output = result.output;
     request.failure = result.failure;

@@ -76,6 +76,9 @@ const MAX_SUBMIT_RECORDS = 1000;
 export class RequestStore {
   private readonly requests = new Map<string, SimRequest>();
   private readonly files = new Map<string, { requestId: string; body: Buffer }>();
+  /** File names per request, and the requests still queued: so no call scans every request. */
+  private readonly fileNames = new Map<string, string[]>();
+  private readonly queued = new Set<SimRequest>();
   private readonly submitCounts = new Map<string, number>();
   private submits: SubmitRecord[] = [];
 
@@ -83,6 +86,9 @@ export class RequestStore {
 
   add(request: SimRequest): void {
     this.requests.set(request.id, request);
+    if (request.state === 'IN_QUEUE') {
+      this.queued.add(request);
+    }
     while (this.requests.size > this.maxRequests) {
       const oldest = this.requests.keys().next().value as string;
       this.remove(oldest);
@@ -97,13 +103,31 @@ export class RequestStore {
     return [...this.requests.values()];
   }
 
+  /** Every state change goes through here, which keeps the queue (for positions) up to date. */
+  setState(request: SimRequest, state: SimState): void {
+    request.state = state;
+    if (state !== 'IN_QUEUE') {
+      this.queued.delete(request);
+    }
+  }
+
+  /** Requests still queued ahead of this one (queued ones are kept in submission order). */
   queuePosition(request: SimRequest): number {
-    return this.list().filter((r) => r.state === 'IN_QUEUE' && r.createdAt < request.createdAt)
-      .length;
+    let ahead = 0;
+    for (const queued of this.queued) {
+      if (queued === request) {
+        break;
+      }
+      if (queued.createdAt < request.createdAt) {
+        ahead++;
+      }
+    }
+    return ahead;
   }
 
   putFile(name: string, requestId: string, body: Buffer): void {
     this.files.set(name, { requestId, body });
+    this.fileNames.set(requestId, [...(this.fileNames.get(requestId) ?? []), name]);
   }
 
   getFile(name: string): Buffer | undefined {
@@ -133,6 +157,8 @@ export class RequestStore {
       this.remove(id);
     }
     this.files.clear();
+    this.fileNames.clear();
+    this.queued.clear();
     this.submitCounts.clear();
     this.submits = [];
   }
@@ -141,11 +167,13 @@ export class RequestStore {
     const request = this.requests.get(id);
     request?.timers.forEach(clearTimeout);
     this.requests.delete(id);
-    for (const [name, file] of this.files) {
-      if (file.requestId === id) {
-        this.files.delete(name);
-      }
+    if (request) {
+      this.queued.delete(request);
     }
+    for (const name of this.fileNames.get(id) ?? []) {
+      this.files.delete(name);
+    }
+    this.fileNames.delete(id);
   }
 }
 
