@@ -5,6 +5,9 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InfographCreationService } from '@app/infographs';
 import WebSocket from 'ws';
 
+import { NotifyProcessor } from '../../apps/worker/src/notify/notify.processor';
+import { SubmitProcessor } from '../../apps/worker/src/submit/submit.processor';
+import { UploadProcessor } from '../../apps/worker/src/upload/upload.processor';
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
 import { assertLedgerConsistent } from '../support/ledger';
@@ -45,6 +48,13 @@ describe('upload to S3, e-mail and live events through the whole pipeline', () =
     await flow.close();
     await s3.stop();
     await smtp.stop();
+  });
+
+  it('runs WORKER_CONCURRENCY jobs at once on every step queue', () => {
+    const running = [SubmitProcessor, UploadProcessor, NotifyProcessor].map(
+      (step) => flow.worker.get(step).worker.concurrency,
+    );
+    expect(running).toEqual([100, 100, 100]);
   });
 
   it('stores the image in the bucket, mails the user and pushes processing → completed', async () => {

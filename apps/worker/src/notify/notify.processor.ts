@@ -3,10 +3,11 @@ import type { Infograph } from '@app/database';
 import { InfographStateService } from '@app/infographs';
 import { Mailer } from '@app/notifications';
 import { JobData } from '@app/queues';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
+import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from './realtime-events';
 
 /**
@@ -14,16 +15,16 @@ import { RealtimeEvents } from './realtime-events';
  * an e-mail. A failure here retries the job and never touches the infograph's status.
  */
 @Processor('notify')
-export class NotifyProcessor extends WorkerHost {
+export class NotifyProcessor extends StepProcessor {
   private readonly logger = new Logger('Notify');
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly events: RealtimeEvents,
     private readonly mailer: Mailer,
     private readonly state: InfographStateService,
   ) {
-    super();
+    super(config);
   }
 
   async process(job: Job<JobData<'notify'>>): Promise<string> {

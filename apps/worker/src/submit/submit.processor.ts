@@ -3,22 +3,23 @@ import { FalAspectRatio, FalGateway, FalResolution } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobData } from '@app/queues';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
 import { FailureAccountant } from '../failure/failure-accountant';
+import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from '../notify/realtime-events';
 import { BlogContextService } from './blog-context.service';
 import { buildPrompt } from './prompt-template';
 
 /** pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook. */
 @Processor('submit')
-export class SubmitProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class SubmitProcessor extends StepProcessor {
   private readonly logger = new Logger('Submit');
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly state: InfographStateService,
     private readonly blogs: BlogContextService,
     private readonly fal: FalGateway,
@@ -26,11 +27,7 @@ export class SubmitProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly events: RealtimeEvents,
     private readonly metrics: Metrics,
   ) {
-    super();
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.worker.concurrency;
+    super(config);
   }
 
   async process(job: Job<JobData<'submit'>>): Promise<string> {

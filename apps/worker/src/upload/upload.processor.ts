@@ -3,11 +3,12 @@ import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobData, JobProducer } from '@app/queues';
 import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Inject, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
 import { FailureAccountant } from '../failure/failure-accountant';
+import { StepProcessor } from '../step-processor';
 import { downloadImage } from './image-download';
 
 /** fal sent an ERROR but still lists the request as running: ask again later. */
@@ -19,11 +20,11 @@ class FalNotFinishedError extends Error {
 
 /** processing (with fal's image) → completed: copy the image into our storage under a stable key. */
 @Processor('upload')
-export class UploadProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class UploadProcessor extends StepProcessor {
   private readonly logger = new Logger('Upload');
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly state: InfographStateService,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly producer: JobProducer,
@@ -31,11 +32,7 @@ export class UploadProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly metrics: Metrics,
     private readonly outcomes: FalOutcomeService,
   ) {
-    super();
-  }
-
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.worker.concurrency;
+    super(config);
   }
 
   async process(job: Job<JobData<'upload'>>): Promise<string> {
