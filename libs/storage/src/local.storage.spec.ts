@@ -76,10 +76,7 @@ describe('LocalStorage', () => {
       size: PNG.length,
     });
     expect((await collect(object!.stream)).equals(PNG)).toBe(true);
-    expect(await filesUnder(root)).toEqual([
-      '.meta/infographs/7/42.png.json',
-      'infographs/7/42.png',
-    ]);
+    expect(await filesUnder(root)).toEqual(['infographs/7/42.png']);
   });
 
   it('round-trips a Buffer through get()', async () => {
@@ -119,10 +116,7 @@ describe('LocalStorage', () => {
     });
     // …and the retry makes them again.
     await storage.put(KEY, PNG, { contentType: 'image/png' });
-    expect(await filesUnder(root)).toEqual([
-      '.meta/infographs/7/42.png.json',
-      'infographs/7/42.png',
-    ]);
+    expect(await filesUnder(root)).toEqual(['infographs/7/42.png']);
   });
 
   it('running a put twice replaces the object whole', async () => {
@@ -130,10 +124,7 @@ describe('LocalStorage', () => {
     await storage.put(KEY, Buffer.from('second'), { contentType: 'image/png' });
 
     expect(await readFile(join(root, KEY), 'utf8')).toBe('second');
-    expect(await filesUnder(root)).toEqual([
-      '.meta/infographs/7/42.png.json',
-      'infographs/7/42.png',
-    ]);
+    expect(await filesUnder(root)).toEqual(['infographs/7/42.png']);
   });
 
   it('rethrows a failing source unchanged and leaves nothing under the key', async () => {
@@ -212,11 +203,23 @@ describe('LocalStorage', () => {
     expect(source.destroyed).toBe(true);
   });
 
-  it('falls back to the extension when an object has no sidecar', async () => {
+  it('writes no sidecar when the extension and the default cache policy say it all', async () => {
     await storage.put('x/photo.jpg', PNG, { contentType: 'image/jpeg' });
-    await rm(join(root, '.meta'), { recursive: true });
 
-    await expect(readMeta('x/photo.jpg')).resolves.toMatchObject({ contentType: 'image/jpeg' });
+    expect(await filesUnder(root)).toEqual(['x/photo.jpg']);
+    await expect(readMeta('x/photo.jpg')).resolves.toMatchObject({
+      contentType: 'image/jpeg',
+      cacheControl: DEFAULT_CACHE_CONTROL,
+    });
+  });
+
+  it('drops an outdated sidecar when a later put no longer needs one', async () => {
+    await storage.put(KEY, PNG, { contentType: 'image/png', cacheControl: 'no-store' });
+    await expect(readMeta(KEY)).resolves.toMatchObject({ cacheControl: 'no-store' });
+
+    await storage.put(KEY, PNG, { contentType: 'image/png' });
+    expect(await filesUnder(root)).toEqual(['infographs/7/42.png']);
+    await expect(readMeta(KEY)).resolves.toMatchObject({ cacheControl: DEFAULT_CACHE_CONTROL });
   });
 
   it('encodes key segments in the public URL', () => {

@@ -90,13 +90,17 @@ export class LocalStorage implements ObjectStorage {
       const file = this.pathFor(key);
       temp = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
       await this.ensureDir(dirname(file));
-      await this.writeFileAtomically(
-        this.sidecarPathFor(key),
-        JSON.stringify({
-          contentType: meta.contentType,
-          cacheControl: meta.cacheControl ?? DEFAULT_CACHE_CONTROL,
-        } satisfies Sidecar),
-      );
+      const cacheControl = meta.cacheControl ?? DEFAULT_CACHE_CONTROL;
+      if (meta.contentType === contentTypeForKey(key) && cacheControl === DEFAULT_CACHE_CONTROL) {
+        // The key's extension and the default say it all (the usual case): no sidecar, and one
+        // call to drop an outdated one instead of four to write it.
+        await rm(this.sidecarPathFor(key), { force: true });
+      } else {
+        await this.writeFileAtomically(
+          this.sidecarPathFor(key),
+          JSON.stringify({ contentType: meta.contentType, cacheControl } satisfies Sidecar),
+        );
+      }
       // The sidecar goes first: an object never exists without its content type, and a crash
       // in between leaves a sidecar that a retry overwrites.
       await pipeline(
