@@ -152,17 +152,14 @@ export class InfographStateService {
     id: string,
     reason: string,
   ): Promise<{ id: string; userId: string; creditsCharged: number } | null> {
-    const rows = await preparedQuery<{ id: string; user_id: string; credits_charged: number }>(
+    const rows = await preparedQuery<{ id: string; userId: string; creditsCharged: number }>(
       manager,
-      `WITH failed AS (
-         UPDATE infographs SET status = 'failed', error_message = $2, updated_at = now()
-          WHERE id = $1 AND status IN ('pending', 'processing')
-          RETURNING id, user_id, credits_charged)
-       SELECT * FROM failed`,
+      `UPDATE infographs SET status = 'failed', error_message = $2, updated_at = now()
+        WHERE id = $1 AND status IN ('pending', 'processing')
+        RETURNING id, user_id AS "userId", credits_charged AS "creditsCharged"`,
       [id, reason.slice(0, 2000)],
     );
-    const row = rows[0];
-    return row ? { id: row.id, userId: row.user_id, creditsCharged: row.credits_charged } : null;
+    return rows[0] ?? null;
   }
 
   private async transition(
@@ -172,15 +169,13 @@ export class InfographStateService {
     params: unknown[],
     extraWhere = '',
   ): Promise<boolean> {
-    const rows = await preparedQuery<{ n: number }>(
+    const moved = await preparedQuery(
       this.dataSource,
-      `WITH moved AS (
-         UPDATE infographs SET ${set}, updated_at = now()
-          WHERE id = $1 AND status = ANY($${params.length + 2}) ${extraWhere}
-          RETURNING 1)
-       SELECT count(*)::int AS n FROM moved`,
+      `UPDATE infographs SET ${set}, updated_at = now()
+        WHERE id = $1 AND status = ANY($${params.length + 2}) ${extraWhere}
+        RETURNING 1`,
       [id, ...params, from],
     );
-    return rows[0].n === 1;
+    return moved.length === 1;
   }
 }

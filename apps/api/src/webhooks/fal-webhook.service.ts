@@ -134,7 +134,7 @@ export class FalWebhookService implements OnModuleInit {
     image: FalImage,
     signatureVerified: boolean,
   ): Promise<boolean> {
-    const rows = await preparedQuery<{ n: number }>(
+    const moved = await preparedQuery(
       this.dataSource,
       `WITH moved AS (
          UPDATE infographs
@@ -149,7 +149,7 @@ export class FalWebhookService implements OnModuleInit {
          INSERT INTO webhook_deliveries
                 (infograph_id, fal_request_id, fal_status, outcome, signature_verified)
          SELECT id, $2, 'OK', 'accepted', $7 FROM moved)
-       SELECT count(*)::int AS n FROM moved`,
+       SELECT id FROM moved`,
       [
         infographId,
         requestId,
@@ -160,7 +160,7 @@ export class FalWebhookService implements OnModuleInit {
         signatureVerified,
       ],
     );
-    if (rows[0].n !== 1) {
+    if (moved.length !== 1) {
       return false;
     }
     this.metrics.webhookDeliveries.inc({ outcome: 'accepted' });
