@@ -383,6 +383,10 @@ export function productEnv(ports: {
     REDIS_URL,
     QUEUE_PREFIX: PREFIX,
     FAL_SIM_PORT: String(ports.falSim),
+    // Production refuses fal-sim, public metrics and the development webhook secret unless told.
+    UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION: 'true',
+    METRICS_TOKEN: 'bench-metrics-token-0123456789',
+    FAL_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef',
     STORAGE_DRIVER: 'local',
     LOCAL_STORAGE_DIR: join(RESULTS, 'files'),
     // The per-user create limit would turn a load test into a test of the limiter: raise it (the

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@app/config';
+import { loadConfigOrExit, startupWarnings } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(PinoLogger));
   const logger = new Logger('Worker');
+  startupWarnings(config).forEach((warning) => new Logger('Config').warn(warning));
   await app.init();
   logger.log(`worker started (concurrency ${config.worker.concurrency} per queue)`);
 

@@ -1,4 +1,5 @@
 import { Environment } from './environment';
+import { TrustProxy, parseTrustProxy } from './trust-proxy';
 
 /**
  * The validated settings, grouped by concern. Injected by its class (`constructor(config: AppConfig)`),
@@ -17,6 +18,12 @@ export class AppConfig {
   readonly env: Environment['NODE_ENV'];
   readonly logLevel: string;
   readonly api: { host: string; port: number; publicUrl: string };
+  /** The api's HTTP server: timeouts and which proxies' X-Forwarded-For to believe. */
+  readonly http: {
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    trustProxy: TrustProxy;
+  };
   readonly worker: { healthPort: number; concurrency: number; shutdownGraceMs: number };
   readonly database: { url: string; poolSize: number };
   readonly redis: { url: string; prefix: string };
@@ -25,14 +32,19 @@ export class AppConfig {
     key: string;
     /** True when no FAL_KEY is set and calls go to fal-sim. */
     simulated: boolean;
+    /** UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION: production may run on fal-sim (staging stacks only). */
+    allowSimInProduction: boolean;
     model: string;
     /** Rewrites fal's queue host (fal-sim locally); undefined means fal.ai itself. */
     queueUrl?: string;
     jwksUrl: string;
     webhookUserId?: string;
+    /** HMAC keys of the webhook URL token; the first signs, all verify (rotation). */
+    webhookSecrets: string[];
     verifyWebhooks: boolean;
     simPort: number;
   };
+  readonly webhooks: { rejectionsRecordedPerMinute: number; retentionDays: number };
   readonly credits: { pricePerImage: number; price4k: number };
   readonly images: { mediaHosts: string[]; maxBytes: number; downloadTimeoutMs: number };
   readonly jobs: { backoffMs: number; attempts: number };
@@ -59,20 +71,38 @@ export class AppConfig {
       };
   readonly mail: { smtpUrl?: string; from: string };
   readonly metrics: { token?: string };
-  readonly admin: { user: string; password?: string };
+  readonly admin: {
+    user: string;
+    password?: string;
+    /** Retry, clean, empty, obliterate, add from the dashboard; read-only without it. */
+    queueActions: boolean;
+    loginThrottle: { maxFailuresPerIp: number; maxFailures: number; windowSeconds: number };
+  };
   readonly rateLimit: { createPerMinute: number };
   readonly auth: { cacheMs: number };
+  /** `maxConnectionsPerUser` is per api process. */
+  readonly realtime: { maxConnectionsPerUser: number };
   readonly demo: { email: string; token: string; credits: number };
 
   constructor(e: Environment) {
     const simulated = !e.FAL_KEY;
-    const simUrl = `http://127.0.0.1:${e.FAL_SIM_PORT}`;
+    const simUrl = (e.FAL_SIM_URL ?? `http://127.0.0.1:${e.FAL_SIM_PORT}`).replace(/\/+$/, '');
+    // fal-sim's image URLs name the host it is reached at, so that host is its media host.
+    const simMediaHosts = e.FAL_SIM_URL
+      ? [new URL(simUrl).host]
+      : [`127.0.0.1:${e.FAL_SIM_PORT}`, `localhost:${e.FAL_SIM_PORT}`];
     this.env = e.NODE_ENV;
     this.logLevel = e.LOG_LEVEL;
     this.api = {
       host: e.API_HOST,
       port: e.API_PORT,
       publicUrl: e.PUBLIC_API_URL.replace(/\/+$/, ''),
+    };
+    this.http = {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      // Validated by Environment, so never undefined here.
+      trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? false,
     };
     this.worker = {
       healthPort: e.WORKER_HEALTH_PORT,
@@ -84,6 +114,7 @@ export class AppConfig {
     this.fal = {
       key: e.FAL_KEY ?? 'fal-sim-local-key',
       simulated,
+      allowSimInProduction: e.UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION,
       model: e.FAL_MODEL,
       queueUrl: e.FAL_QUEUE_URL ?? (simulated ? simUrl : undefined),
       jwksUrl:
@@ -92,15 +123,20 @@ export class AppConfig {
           ? `${simUrl}/.well-known/jwks.json`
           : 'https://rest.alpha.fal.ai/.well-known/jwks.json'),
       webhookUserId: e.FAL_WEBHOOK_USER_ID,
+      webhookSecrets: e.FAL_WEBHOOK_SECRET.split(','),
       verifyWebhooks: e.FAL_WEBHOOK_VERIFY,
       simPort: e.FAL_SIM_PORT,
+    };
+    this.webhooks = {
+      rejectionsRecordedPerMinute: e.WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE,
+      retentionDays: e.WEBHOOK_DELIVERY_RETENTION_DAYS,
     };
     this.credits = { pricePerImage: e.CREDITS_PRICE_PER_IMAGE, price4k: e.CREDITS_PRICE_4K };
     this.images = {
       mediaHosts: e.FAL_MEDIA_HOSTS
         ? list(e.FAL_MEDIA_HOSTS)
         : simulated
-          ? [`127.0.0.1:${e.FAL_SIM_PORT}`, `localhost:${e.FAL_SIM_PORT}`]
+          ? simMediaHosts
           : FAL_MEDIA_HOSTS,
       maxBytes: e.IMAGE_MAX_BYTES,
       downloadTimeoutMs: e.IMAGE_DOWNLOAD_TIMEOUT_MS,
@@ -134,9 +170,19 @@ export class AppConfig {
         };
     this.mail = { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM };
     this.metrics = { token: e.METRICS_TOKEN };
-    this.admin = { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD };
+    this.admin = {
+      user: e.ADMIN_USER,
+      password: e.ADMIN_PASSWORD,
+      queueActions: e.ADMIN_QUEUE_ACTIONS,
+      loginThrottle: {
+        maxFailuresPerIp: e.ADMIN_LOGIN_MAX_FAILURES_PER_IP,
+        maxFailures: e.ADMIN_LOGIN_MAX_FAILURES,
+        windowSeconds: e.ADMIN_LOGIN_WINDOW_SECONDS,
+      },
+    };
     this.rateLimit = { createPerMinute: e.RATE_LIMIT_CREATE_PER_MINUTE };
     this.auth = { cacheMs: e.AUTH_CACHE_SECONDS * 1000 };
+    this.realtime = { maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
 }

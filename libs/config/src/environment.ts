@@ -10,7 +10,10 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+
+import { parseTrustProxy } from './trust-proxy';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -31,6 +34,9 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   value === '' ? undefined : value;
+
+/** The development default of FAL_WEBHOOK_SECRET: public, so production refuses it. */
+export const DEV_FAL_WEBHOOK_SECRET = 'local-dev-webhook-secret-change-me-0123456789';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 const DB_URL = /^postgres(ql)?:\/\/.+/;
@@ -60,6 +66,41 @@ export class Environment {
   /** Base URL fal.ai (or fal-sim) uses to reach our webhook, and clients use for status URLs. */
   @IsUrl(URL_OPTIONS)
   PUBLIC_API_URL = 'http://127.0.0.1:3000';
+
+  /**
+   * How long a client may take to send one request, headers and body, and how long a request may
+   * leave its socket silent. fal's webhook sender gives up after about 15 s and clients send small
+   * bodies, so a connection still dripping a body after this is hostile (408, then closed).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
+  /**
+   * How long an idle keep-alive connection stays open. Longer than load balancers' usual 60 s idle
+   * timeout, so the api never closes a connection the balancer is about to reuse (a 502).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72000;
+
+  /**
+   * Whose X-Forwarded-For to believe (client address for logs and the dashboard's login throttle):
+   * `false` (nothing in front), `true` (every hop: only if the api is reachable through the proxy
+   * alone), a hop count, or a comma list of proxy addresses/CIDRs (see Fastify's trustProxy).
+   */
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && parseTrustProxy(value) !== undefined,
+      defaultMessage: () =>
+        'TRUST_PROXY must be false, true, a hop count, or a comma list of addresses/CIDRs',
+    },
+  })
+  TRUST_PROXY = 'false';
 
   // --- worker ---
   @Transform(toInt)
@@ -127,16 +168,43 @@ export class Environment {
   @IsString()
   FAL_WEBHOOK_USER_ID?: string;
 
+  /**
+   * Keys the per-infograph token in the webhook URL we give fal (an HMAC of the infograph id), so
+   * a delivery proves it is for a request we made for that infograph. Comma-separated to rotate:
+   * the first signs new URLs, every one is accepted.
+   */
+  @Matches(/^[^,\s]{32,}(,[^,\s]{32,})*$/, {
+    message: 'FAL_WEBHOOK_SECRET must be one or more comma-separated secrets of 32+ characters',
+  })
+  FAL_WEBHOOK_SECRET = DEV_FAL_WEBHOOK_SECRET;
+
   /** Only for local experiments: accepts unsigned webhooks (the api logs a loud warning). */
   @Transform(toBool)
   @IsBoolean()
   FAL_WEBHOOK_VERIFY = true;
+
+  /**
+   * Lets NODE_ENV=production run with fal-sim (no FAL_KEY), trusting fal-sim's webhook keys: for a
+   * staging stack such as docker-compose's, never for real users. The apps log a loud warning.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION = false;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(65535)
   FAL_SIM_PORT = 4010;
+
+  /**
+   * Where fal-sim answers (queue, JWKS, images), used only while FAL_KEY is empty, so a real key
+   * never trusts it. Empty: http://127.0.0.1:FAL_SIM_PORT. docker-compose sets http://fal-sim:4010.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  FAL_SIM_URL?: string;
 
   /** Hosts (host or host:port) the upload job may download fal images from. Empty: fal's media hosts, plus fal-sim locally. */
   @IsString()
@@ -151,6 +219,22 @@ export class Environment {
   @IsInt()
   @Min(100)
   IMAGE_DOWNLOAD_TIMEOUT_MS = 60000;
+
+  // --- fal's webhook deliveries ---
+  /**
+   * Rejected (badly signed) deliveries written to the log and to webhook_deliveries, per minute
+   * and api process; the rest are only counted in metrics, so forged traffic stays bounded.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE = 20;
+
+  /** webhook_deliveries older than this are deleted by the reconciler. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
 
   // --- jobs ---
   /** First retry delay; later ones grow exponentially with jitter. */
@@ -272,6 +356,35 @@ export class Environment {
   @MinLength(12)
   ADMIN_PASSWORD?: string;
 
+  /**
+   * Lets the dashboard change queues (retry, clean, empty, obliterate, add jobs). Off, it is
+   * read-only: the api refuses those calls, whatever the page sends.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  ADMIN_QUEUE_ACTIONS = false;
+
+  /** Failed dashboard logins per client address per window before it gets 429 (shared in Redis). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ADMIN_LOGIN_MAX_FAILURES_PER_IP = 10;
+
+  /**
+   * Failed basic-auth logins per window from all addresses together, so rotating addresses does
+   * not buy more guesses. Past it the password is refused everywhere; an admin token still works.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ADMIN_LOGIN_MAX_FAILURES = 100;
+
+  /** The window of both login limits, counted from the first failure. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ADMIN_LOGIN_WINDOW_SECONDS = 900;
+
   /** Creates per user per minute (shared across api instances through Redis). */
   @Transform(toInt)
   @IsInt()
@@ -288,6 +401,16 @@ export class Environment {
   @Min(0)
   @Max(300)
   AUTH_CACHE_SECONDS = 10;
+
+  /**
+   * Open WebSockets per user on ONE api process (each process counts its own); an upgrade past
+   * it gets 429. Stops one user (or a leaked token) from holding a process's sockets and memory.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  WS_MAX_CONNECTIONS_PER_USER = 20;
 
   // --- the demo user `npm start` makes sure of (never in production) ---
   @IsString()

@@ -1,3 +1,5 @@
 export { AppConfig } from './app-config';
 export { ConfigModule } from './config.module';
 export { ConfigError, loadConfig, loadConfigOrExit, loadDotEnv } from './load-config';
+export { startupWarnings } from './startup-warnings';
+export { DEV_FAL_WEBHOOK_SECRET } from './environment';

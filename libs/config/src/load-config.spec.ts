@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './load-config';
+import { startupWarnings } from './startup-warnings';
 
 describe('loadConfig', () => {
   it('gives safe local defaults with an empty environment, pointing fal at fal-sim', () => {
@@ -18,10 +19,28 @@ describe('loadConfig', () => {
   });
 
   it('uses fal.ai itself when a key is set and no queue URL overrides it', () => {
-    const config = loadConfig({ FAL_KEY: 'key-1234567890' });
+    const config = loadConfig({ FAL_KEY: 'key-1234567890', FAL_WEBHOOK_USER_ID: 'fal-user-42' });
     expect(config.fal.simulated).toBe(false);
     expect(config.fal.queueUrl).toBeUndefined();
     expect(config.fal.jwksUrl).toBe('https://rest.alpha.fal.ai/.well-known/jwks.json');
+  });
+
+  it('finds fal-sim at FAL_SIM_URL (queue, keys and images), which a real key ignores', () => {
+    const sim = loadConfig({ FAL_SIM_URL: 'http://fal-sim:4010/' });
+    expect(sim.fal).toMatchObject({
+      queueUrl: 'http://fal-sim:4010',
+      jwksUrl: 'http://fal-sim:4010/.well-known/jwks.json',
+    });
+    expect(sim.images.mediaHosts).toEqual(['fal-sim:4010']);
+
+    const real = loadConfig({
+      FAL_SIM_URL: 'http://fal-sim:4010',
+      FAL_KEY: 'key-1234567890',
+      FAL_WEBHOOK_USER_ID: 'fal-user-42',
+    });
+    expect(real.fal.queueUrl).toBeUndefined();
+    expect(real.fal.jwksUrl).toBe('https://rest.alpha.fal.ai/.well-known/jwks.json');
+    expect(real.images.mediaHosts).not.toContain('fal-sim:4010');
   });
 
   it('parses numbers and booleans and treats empty strings as unset', () => {
@@ -58,6 +77,42 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/^WORKER_CONCURRENCY=0: WORKER_CONCURRENCY must not be less than 1/m);
     expect(problems).toMatch(/^FAL_WEBHOOK_VERIFY="maybe"/m);
     expect((error as ConfigError).problems).toHaveLength(4);
+  });
+
+  it('refuses a real FAL_KEY without the fal user id pin, even in development', () => {
+    expect(() => loadConfig({ FAL_KEY: 'key-1234567890' })).toThrow(
+      /Invalid configuration:\n {2}- FAL_WEBHOOK_USER_ID is empty although FAL_KEY is set/,
+    );
+  });
+
+  it('refuses production on the development defaults, naming every unsafe setting', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', API_PORT: 'abc' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(/[ =]/)[0])).toEqual([
+      'API_PORT',
+      'FAL_KEY',
+      'METRICS_TOKEN',
+      'FAL_WEBHOOK_SECRET',
+    ]);
+  });
+
+  it('starts production with fal-sim only when told to, and says so', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION: 'true',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+      FAL_WEBHOOK_SECRET: 'a-long-random-production-secret-0123456789',
+    });
+    expect(config.fal).toMatchObject({ simulated: true, allowSimInProduction: true });
+    expect(startupWarnings(config)).toEqual([
+      expect.stringMatching(/UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION=true.*fal-sim/),
+    ]);
+    expect(startupWarnings(loadConfig({}))).toEqual([]);
   });
 
   it('refuses an out-of-range port', () => {

@@ -6,6 +6,7 @@ import { ValidationError, validateSync } from 'class-validator';
 
 import { AppConfig } from './app-config';
 import { Environment } from './environment';
+import { unsafeSettings } from './unsafe-settings';
 
 /** Thrown when settings are missing or malformed; its message names every bad setting. */
 export class ConfigError extends Error {
@@ -32,6 +33,7 @@ const OPTIONAL_SETTINGS = [
   'FAL_QUEUE_URL',
   'FAL_JWKS_URL',
   'FAL_WEBHOOK_USER_ID',
+  'FAL_SIM_URL',
   'STORAGE_DRIVER',
   'S3_ENDPOINT',
   'S3_BUCKET',
@@ -58,7 +60,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const parsed = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
-  const problems = [...errors.map(describe), ...crossFieldProblems(parsed)];
+  const problems = [
+    ...errors.map(describe),
+    ...crossFieldProblems(parsed),
+    ...unsafeSettings(parsed),
+  ];
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
