@@ -1,6 +1,8 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { SCRAPER_OPTIONS, type ScraperOptions } from '@app/scraper';
+
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
 import { assertLedgerConsistent } from '../support/ledger';
@@ -169,6 +171,36 @@ describe('generation flow: create → submit → webhook → upload → complete
       error_message: expect.stringMatching(/^Could not use the blog post: .*169\.254\.169\.254/),
     });
     expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
+  });
+
+  it('fails a blog whose host does not exist at once: one attempt, a clear message, a refund', async () => {
+    // The worker's resolver is swapped for one that answers like getaddrinfo does for an unknown
+    // name, so no DNS query leaves the machine; it also counts how often the worker asked.
+    const options = flow.worker.get<ScraperOptions>(SCRAPER_OPTIONS, { strict: false });
+    const lookups: string[] = [];
+    options.resolver = (host) => {
+      lookups.push(host);
+      return Promise.reject(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }),
+      );
+    };
+    try {
+      const { token } = await aUserWithCredits(flow.api.app, 1);
+      const created = await flow.api.request('POST', '/api/infographs/create/', {
+        token,
+        body: { prompt: 'p', blog_url: 'https://nonexistent.invalid/post' },
+      });
+      const done = await flow.waitForTerminal(token, created.body.infographs[0].id);
+      expect(done.status).toBe('failed');
+      // JOB_ATTEMPTS is 3 in the flow: a retried failure would have looked the host up 3 times.
+      expect(lookups).toEqual(['nonexistent.invalid']);
+      expect(done.error_message).toMatch(
+        /^Could not use the blog post: The blog at nonexistent\.invalid could not be found/,
+      );
+      expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
+    } finally {
+      delete options.resolver;
+    }
   });
 
   it('hides another user’s infograph behind a 404', async () => {

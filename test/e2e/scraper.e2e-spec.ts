@@ -334,7 +334,8 @@ describe('safeFetch limits what it reads', () => {
     );
 
     expect(error.code).toBe('timeout');
-    expect(error.permanent).toBe(false);
+    expect(error.permanent).toBe(true);
+    expect(error.message).toMatch(/^The blog at 127\.0\.0\.1 did not answer within 0\.3 s/);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -351,6 +352,7 @@ describe('safeFetch limits what it reads', () => {
     );
 
     expect(error.code).toBe('timeout');
+    expect(error.permanent).toBe(true);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -135,36 +135,48 @@ describe('safeFetch refuses before connecting', () => {
     expect(error.code).toBe('blocked_url');
   });
 
-  it('reports a resolver failure as a transient dns_failed', async () => {
+  // The contract makes a failed scrape permanent: the user is refunded at once with a message.
+  it('reports a host that does not exist as a permanent dns_failed', async () => {
     const resolver: HostResolver = () =>
       Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
     const error = await scrapeErrorOf(safeFetch('https://nowhere.example/', options(resolver)));
     expect(error.code).toBe('dns_failed');
-    expect(error.permanent).toBe(false);
-    expect(error.message).toContain('nowhere.example');
+    expect(error.permanent).toBe(true);
+    expect(error.message).toMatch(/^The blog at nowhere\.example could not be found; /);
+  });
+
+  it('reports a resolver that did not answer (EAI_AGAIN) as a permanent dns_failed', async () => {
+    const resolver: HostResolver = () =>
+      Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
+    const error = await scrapeErrorOf(safeFetch('https://flaky-dns.example/', options(resolver)));
+    expect(error.code).toBe('dns_failed');
+    expect(error.permanent).toBe(true);
+    expect(error.message).toMatch(/^The blog at flaky-dns\.example could not be looked up: /);
   });
 
   it('reports a host with no addresses as dns_failed', async () => {
     const error = await scrapeErrorOf(safeFetch('https://empty.example/', options(resolvingTo())));
     expect(error.code).toBe('dns_failed');
+    expect(error.permanent).toBe(true);
   });
 
-  it('counts a slow resolver against the overall timeout', async () => {
+  it('counts a slow resolver against the overall timeout, a permanent failure', async () => {
     const resolver: HostResolver = () => new Promise(() => undefined);
     const started = Date.now();
     const error = await scrapeErrorOf(
-      safeFetch('https://slow-dns.example/', options(resolver, { timeoutMs: 50 })),
+      safeFetch('https://slow-dns.example/', options(resolver, { timeoutMs: 100 })),
     );
     expect(error.code).toBe('timeout');
-    expect(error.permanent).toBe(false);
+    expect(error.permanent).toBe(true);
+    expect(error.message).toMatch(/^The blog at slow-dns\.example did not answer within 0\.1 s/);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
 describe('ScrapeError', () => {
-  it('defaults timeouts and DNS failures to transient and everything else to permanent', () => {
-    expect(new ScrapeError('timeout', 'x').permanent).toBe(false);
-    expect(new ScrapeError('dns_failed', 'x').permanent).toBe(false);
+  it('defaults every code to permanent, DNS failures and timeouts included', () => {
+    expect(new ScrapeError('timeout', 'x').permanent).toBe(true);
+    expect(new ScrapeError('dns_failed', 'x').permanent).toBe(true);
     expect(new ScrapeError('blocked_url', 'x').permanent).toBe(true);
     expect(new ScrapeError('http_error', 'x', { status: 503, permanent: false }).permanent).toBe(
       false,

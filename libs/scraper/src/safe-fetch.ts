@@ -51,13 +51,14 @@ const systemResolver: HostResolver = (host) => dnsLookup(host, { all: true });
  */
 export async function safeFetch(url: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
   const controller = new AbortController();
-  const timeout = new ScrapeError(
-    'timeout',
-    `The blog URL took longer than ${formatSeconds(options.timeoutMs)} to respond; try again later or use another link.`,
+  let target: URL | undefined;
+  // Built when the deadline passes, so it names the host of the hop that was being waited on.
+  const timer = setTimeout(
+    () => controller.abort(timedOut(target?.hostname ?? shorten(url), options.timeoutMs)),
+    options.timeoutMs,
   );
-  const timer = setTimeout(() => controller.abort(timeout), options.timeoutMs);
   try {
-    let target = parseTarget(url, undefined);
+    target = parseTarget(url, undefined);
     for (let redirects = 0; ; redirects++) {
       const hop = await fetchHop(target, redirects > 0, options, controller.signal);
       if ('body' in hop) {
@@ -75,7 +76,9 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
     if (error instanceof ScrapeError) {
       throw error;
     }
-    throw controller.signal.aborted ? timeout : fromNetworkError(error);
+    throw controller.signal.aborted
+      ? (controller.signal.reason as ScrapeError)
+      : fromNetworkError(error, target?.hostname ?? shorten(url), options.timeoutMs);
   } finally {
     clearTimeout(timer);
   }
@@ -336,12 +339,10 @@ const TIMEOUT_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-function fromNetworkError(error: unknown): ScrapeError {
+function fromNetworkError(error: unknown, host: string, timeoutMs: number): ScrapeError {
   const code = errorCode(error);
   if (TIMEOUT_CODES.has(code)) {
-    return new ScrapeError('timeout', 'The blog server did not respond in time; try again later.', {
-      cause: error,
-    });
+    return timedOut(host, timeoutMs, error);
   }
   if (TRANSIENT_SOCKET_CODES.has(code)) {
     return new ScrapeError(
@@ -364,12 +365,28 @@ function fromNetworkError(error: unknown): ScrapeError {
   );
 }
 
-function dnsFailed(host: string, cause: unknown): ScrapeError {
+/** Permanent, like every failed scrape (see ScrapeError): the user is refunded and told why. */
+function timedOut(host: string, timeoutMs: number, cause?: unknown): ScrapeError {
   return new ScrapeError(
-    'dns_failed',
-    `The blog URL's host ${host} could not be found; check the address for typos.`,
-    { cause },
+    'timeout',
+    `The blog at ${host} did not answer within ${formatSeconds(timeoutMs)}; check that the link opens in a browser, or use another link.`,
+    { permanent: true, cause },
   );
+}
+
+/**
+ * Permanent in both cases. ENOTFOUND (no such name) never gets better. EAI_AGAIN means the
+ * resolver did not get an answer: usually the blog's own DNS servers being down or misconfigured,
+ * which outlasts our retry window; if our resolver is the one down, every scrape fails at once
+ * (the `blog` failure class alerts on it) and users are refunded rather than kept waiting. The
+ * message says which, so the user knows whether to fix the link or try again later.
+ */
+function dnsFailed(host: string, cause: unknown): ScrapeError {
+  const message =
+    errorCode(cause) === 'EAI_AGAIN'
+      ? `The blog at ${host} could not be looked up: its name servers did not answer; try again later or use another link.`
+      : `The blog at ${host} could not be found; check the address for typos.`;
+  return new ScrapeError('dns_failed', message, { permanent: true, cause });
 }
 
 function tooLarge(maxBytes: number): ScrapeError {
