@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 
+import { DEV_FAL_WEBHOOK_SECRET } from '@app/config';
+import { webhookToken } from '@app/fal';
 import autocannon from 'autocannon';
 
 import {
@@ -274,7 +276,10 @@ runScenario('http', async () => {
   const webhookRun = async (target: Cell['target'], connections: number, seconds: number) => {
     const rows = await processingRows(Math.ceil((perCellRows * seconds) / duration));
     const deliveries = signDeliveries(rows, jwks.privateKey, (id) =>
-      target === 'product' ? `/api/infographs/webhook/${id}/` : `/webhook/${id}`,
+      // The product checks the token our worker puts in the URL it gives fal.
+      target === 'product'
+        ? `/api/infographs/webhook/${id}/?token=${webhookToken(DEV_FAL_WEBHOOK_SECRET, id)}`
+        : `/webhook/${id}`,
     );
     let i = 0;
     const result = await load({

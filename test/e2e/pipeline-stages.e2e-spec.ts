@@ -9,6 +9,7 @@ import { NotifyProcessor } from '../../apps/worker/src/notify/notify.processor';
 import { SubmitProcessor } from '../../apps/worker/src/submit/submit.processor';
 import { UploadProcessor } from '../../apps/worker/src/upload/upload.processor';
 import { aUserWithCredits } from '../support/factories';
+import { issuedWebhookPath } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
 import { assertLedgerConsistent } from '../support/ledger';
 import { S3TestServer, startS3Server } from '../support/s3-server';
@@ -59,7 +60,9 @@ describe('upload to S3, e-mail and live events through the whole pipeline', () =
 
   it('stores the image in the bucket, mails the user and pushes processing → completed', async () => {
     const { user, token } = await aUserWithCredits(flow.api.app, 1);
-    const socket = new WebSocket(`${flow.api.url.replace('http', 'ws')}/api/ws?token=${token}`);
+    const socket = new WebSocket(`${flow.api.url.replace('http', 'ws')}/api/ws`, {
+      headers: { authorization: `Token ${token}` },
+    });
     const events: { type: string; infograph?: { id: string; status: string } }[] = [];
     socket.on('message', (data: Buffer) => events.push(JSON.parse(data.toString('utf8'))));
     await waitFor(
@@ -198,7 +201,7 @@ describe('failures that end in one refund', () => {
     'fails %s clearly, refunds once, and fetches nothing from the forbidden host',
     async (_name, url, reason) => {
       const { id, token } = await processingInfograph();
-      const hook = await flow.api.request('POST', `/api/infographs/webhook/${id}/`, {
+      const hook = await flow.api.request('POST', issuedWebhookPath(id), {
         body: { images: [{ url: url(), content_type: 'image/png' }] },
       });
       expect(hook.status).toBe(200);
@@ -212,7 +215,7 @@ describe('failures that end in one refund', () => {
 
   it('ignores a late success after a failure: terminal stays terminal, one refund', async () => {
     const { id, token } = await processingInfograph();
-    await flow.api.request('POST', `/api/infographs/webhook/${id}/`, {
+    await flow.api.request('POST', issuedWebhookPath(id), {
       body: {
         request_id: (await flow.api.request('GET', `/api/infographs/status/${id}/`, { token })).body
           .request_id,
@@ -222,7 +225,7 @@ describe('failures that end in one refund', () => {
       },
     });
     expect((await flow.waitForTerminal(token, id)).status).toBe('failed');
-    const late = await flow.api.request('POST', `/api/infographs/webhook/${id}/`, {
+    const late = await flow.api.request('POST', issuedWebhookPath(id), {
       body: { images: [{ url: `http://${mediaHost}/ok.png` }] },
     });
     expect(late.status).toBe(200);

@@ -1,5 +1,8 @@
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 
+import { DEV_FAL_WEBHOOK_SECRET } from '@app/config';
+import { webhookToken } from '@app/fal';
+
 import { privateKeyFromSeed } from '../../apps/fal-sim/src/webhook-signer';
 
 export { privateKeyFromSeed };
@@ -34,4 +37,12 @@ export function signedWebhookHeaders(
     'x-fal-webhook-timestamp': timestamp,
     'x-fal-webhook-signature': signature,
   };
+}
+
+/**
+ * The path of `infographId`'s webhook with the token our worker puts in the URL it gives fal
+ * (under the development secret the tests run with): what fal itself would post to.
+ */
+export function issuedWebhookPath(infographId: string, secret = DEV_FAL_WEBHOOK_SECRET): string {
+  return `/api/infographs/webhook/${infographId}/?token=${webhookToken(secret, infographId)}`;
 }

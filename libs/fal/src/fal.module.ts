@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 
 import { FalGateway } from './fal.gateway';
+import { FalWebhookUrls } from './fal-webhook-url';
 import { FalWebhookVerifier } from './fal-webhook.verifier';
 
-/** fal's gateway and webhook verifier; `AppConfig` comes from the global ConfigModule. */
+/** fal's gateway, webhook verifier and webhook URLs; `AppConfig` comes from the global ConfigModule. */
 @Module({
-  providers: [FalGateway, FalWebhookVerifier],
-  exports: [FalGateway, FalWebhookVerifier],
+  providers: [FalGateway, FalWebhookVerifier, FalWebhookUrls],
+  exports: [FalGateway, FalWebhookVerifier, FalWebhookUrls],
 })
 export class FalModule {}

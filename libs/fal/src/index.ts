@@ -7,6 +7,7 @@ export type {
   FalWebhookIdentity,
   FalWebhookVerifierOptions,
 } from './fal-webhook.verifier';
+export { FalWebhookUrls, WEBHOOK_TOKEN_PARAM, webhookToken } from './fal-webhook-url';
 export { WebhookSignatureError } from './webhook-signature.error';
 export type { WebhookSignatureReason } from './webhook-signature.error';
 export { parseFalWebhookBody } from './fal-webhook-envelope';

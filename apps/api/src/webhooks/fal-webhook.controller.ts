@@ -1,12 +1,16 @@
 import { Public } from '@app/auth';
 import type { WebhookOutcome } from '@app/database';
-import { Controller, HttpCode, Param, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { skipRequestLog } from '@app/observability';
+import { Controller, HttpCode, Param, Post, Query, RawBodyRequest, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
-import { FalWebhookService } from './fal-webhook.service';
+import { FalWebhookService, UnrecordedRejection } from './fal-webhook.service';
 
-/** fal.ai's callback: no user token; its ED25519 signature is the authentication. */
+/**
+ * fal.ai's callback: no user token. fal's ED25519 signature proves fal sent it; the token in the
+ * URL proves it answers a request we made for this infograph.
+ */
 @Public()
 @ApiTags('webhooks')
 @Controller('api/infographs/webhook')
@@ -15,11 +19,19 @@ export class FalWebhookController {
 
   @Post(':id')
   @HttpCode(200)
-  receive(
+  async receive(
     @Param('id') id: string,
+    @Query('token') token: unknown,
     @Req() request: RawBodyRequest<FastifyRequest>,
   ): Promise<{ received: true; outcome: WebhookOutcome }> {
-    // The raw bytes, not re-serialised JSON: the signature covers exactly what fal sent.
-    return this.webhooks.receive(id, request.rawBody, request.headers);
+    try {
+      // The raw bytes, not re-serialised JSON: the signature covers exactly what fal sent.
+      return await this.webhooks.receive(id, token, request.rawBody, request.headers);
+    } catch (error) {
+      if (error instanceof UnrecordedRejection) {
+        skipRequestLog(request);
+      }
+      throw error;
+    }
   }
 }

@@ -1,6 +1,12 @@
 import { AppConfig } from '@app/config';
 import { Infograph, WebhookOutcome, preparedQuery } from '@app/database';
-import { FalImage, FalWebhookVerifier, WebhookSignatureError, parseFalWebhookBody } from '@app/fal';
+import {
+  FalImage,
+  FalWebhookUrls,
+  FalWebhookVerifier,
+  WebhookSignatureError,
+  parseFalWebhookBody,
+} from '@app/fal';
 import { FalOutcomeService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
@@ -19,6 +25,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 
+import { RejectionSampler } from './rejection-sampler';
+
+/** A 401 left out of the records by sampling: its request log line is left out too. */
+export class UnrecordedRejection extends UnauthorizedException {}
+
 type Headers = Record<string, string | string[] | undefined>;
 
 /**
@@ -28,16 +39,20 @@ type Headers = Record<string, string | string[] | undefined>;
 @Injectable()
 export class FalWebhookService implements OnModuleInit {
   private readonly logger = new Logger('FalWebhook');
+  private readonly rejections: RejectionSampler;
 
   constructor(
     private readonly config: AppConfig,
     private readonly verifier: FalWebhookVerifier,
+    private readonly urls: FalWebhookUrls,
     private readonly state: InfographStateService,
     private readonly outcomes: FalOutcomeService,
     private readonly producer: JobProducer,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.rejections = new RejectionSampler(config.webhooks.rejectionsRecordedPerMinute, 60_000);
+  }
 
   onModuleInit(): void {
     if (!this.config.fal.verifyWebhooks) {
@@ -49,6 +64,7 @@ export class FalWebhookService implements OnModuleInit {
 
   async receive(
     infographId: string,
+    urlToken: unknown,
     rawBody: Buffer | undefined,
     headers: Headers,
   ): Promise<{ received: true; outcome: WebhookOutcome }> {
@@ -62,10 +78,10 @@ export class FalWebhookService implements OnModuleInit {
         signedRequestId = (await this.verifier.verify({ rawBody: body, headers })).requestId;
       } catch (error) {
         if (error instanceof WebhookSignatureError) {
-          // Worth a line: a forgery, a clock off by minutes, or fal's keys out of reach.
-          this.logger.warn(`webhook for ${infographId} rejected: ${error.message}`);
-          await this.record(null, null, null, 'invalid_signature', false);
-          throw new UnauthorizedException(`Webhook signature rejected: ${error.message}`);
+          const message = `Webhook signature rejected: ${error.message}`;
+          throw (await this.recordRejection(infographId, error))
+            ? new UnauthorizedException(message)
+            : new UnrecordedRejection(message);
         }
         throw error;
       }
@@ -75,6 +91,19 @@ export class FalWebhookService implements OnModuleInit {
       throw new BadRequestException(`Not a fal webhook body: ${parsed.reason}.`);
     }
     const verified = signedRequestId !== undefined;
+    if (!this.urls.isIssued(infographId, urlToken)) {
+      // fal signs every customer's deliveries with one key set: a valid signature on a URL we never
+      // issued is another fal request aimed at ours (or a guess). Recorded, never applied; 2xx so
+      // fal stops retrying it.
+      await this.record(
+        infographId,
+        parsed.requestId ?? signedRequestId ?? null,
+        parsed,
+        'orphan',
+        verified,
+      );
+      return { received: true, outcome: 'orphan' };
+    }
     if (verified && parsed.requestId !== undefined && parsed.requestId !== signedRequestId) {
       await this.record(infographId, parsed.requestId, parsed, 'mismatch', verified);
       throw new ConflictException(
@@ -95,9 +124,10 @@ export class FalWebhookService implements OnModuleInit {
     const infograph = await this.withRequestId(infographId, verified ? namedRequestId : undefined);
     const requestId = parsed.requestId ?? signedRequestId ?? infograph.falRequestId;
     if (requestId !== infograph.falRequestId) {
-      // A duplicate fal job (e.g. a crash between submit and saving its id): never applied.
+      // A duplicate fal job (e.g. a crash between submit and saving its id): never applied, and
+      // 2xx because it is recorded: there is nothing for fal to deliver again.
       await this.record(infographId, requestId, parsed, 'orphan', verified);
-      throw new ConflictException(`Request ${requestId} is not this infograph's fal request.`);
+      return { received: true, outcome: 'orphan' };
     }
     if (parsed.kind === 'error' && infograph.status === 'processing') {
       // An ERROR is confirmed with fal before anything fails (the upload job asks fal): a stale or
@@ -215,6 +245,27 @@ export class FalWebhookService implements OnModuleInit {
     }
   }
 
+  /**
+   * Worth a line and a row: a forgery, a clock off by minutes, or fal's keys out of reach. But
+   * anyone can send these, so every one is counted and only a sample is written.
+   */
+  private async recordRejection(
+    infographId: string,
+    error: WebhookSignatureError,
+  ): Promise<boolean> {
+    this.metrics.webhookDeliveries.inc({ outcome: 'invalid_signature' });
+    const sample = this.rejections.admit();
+    if (!sample.record) {
+      return false;
+    }
+    const unrecorded = sample.suppressedBefore
+      ? ` (${sample.suppressedBefore} earlier rejections were counted but not logged)`
+      : '';
+    this.logger.warn(`webhook for ${infographId} rejected: ${error.message}${unrecorded}`);
+    await this.insertDelivery(null, null, null, 'invalid_signature', false);
+    return true;
+  }
+
   private async record(
     infographId: string | null,
     falRequestId: string | null,
@@ -229,6 +280,16 @@ export class FalWebhookService implements OnModuleInit {
           : 'ERROR'
         : null;
     this.metrics.webhookDeliveries.inc({ outcome });
+    await this.insertDelivery(infographId, falRequestId, falStatus, outcome, signatureVerified);
+  }
+
+  private async insertDelivery(
+    infographId: string | null,
+    falRequestId: string | null,
+    falStatus: string | null,
+    outcome: WebhookOutcome,
+    signatureVerified: boolean,
+  ): Promise<void> {
     await preparedQuery(
       this.dataSource,
       `INSERT INTO webhook_deliveries (infograph_id, fal_request_id, fal_status, outcome, signature_verified)

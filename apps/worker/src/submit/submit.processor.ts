@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { FalAspectRatio, FalGateway, FalResolution } from '@app/fal';
+import { FalAspectRatio, FalGateway, FalResolution, FalWebhookUrls } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobData } from '@app/queues';
@@ -23,6 +23,7 @@ export class SubmitProcessor extends StepProcessor {
     private readonly state: InfographStateService,
     private readonly blogs: BlogContextService,
     private readonly fal: FalGateway,
+    private readonly webhookUrls: FalWebhookUrls,
     private readonly failures: FailureAccountant,
     private readonly events: RealtimeEvents,
     private readonly metrics: Metrics,
@@ -41,7 +42,7 @@ export class SubmitProcessor extends StepProcessor {
         ? await this.blogs.forBatch(infograph.batchId, infograph.blogUrl)
         : null;
       const prompt = buildPrompt(infograph.prompt, blog);
-      const webhookUrl = `${this.config.api.publicUrl}/api/infographs/webhook/${infograph.id}/`;
+      const webhookUrl = this.webhookUrls.forInfograph(infograph.id);
       const stopTimer = this.metrics.falSubmitDuration.startTimer();
       const submitted = this.fal.submit(
         {
