@@ -14,6 +14,7 @@ import { JobMetrics } from './failure/job-metrics';
 import { HealthServer } from './health/health-server';
 import { NotifyProcessor } from './notify/notify.processor';
 import { RealtimeEvents } from './notify/realtime-events';
+import { DeliveryRetention } from './reconcile/delivery-retention';
 import { ReconcileProcessor } from './reconcile/reconcile.processor';
 import { BlogContextService } from './submit/blog-context.service';
 import { SubmitProcessor } from './submit/submit.processor';
@@ -53,6 +54,7 @@ export class WorkerModule {
         UploadProcessor,
         NotifyProcessor,
         ReconcileProcessor,
+        DeliveryRetention,
       ],
     };
   }

@@ -10,6 +10,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
+import { DeliveryRetention } from './delivery-retention';
+
 const BATCH = 200;
 
 /**
@@ -33,6 +35,7 @@ export class ReconcileProcessor
     private readonly state: InfographStateService,
     private readonly outcomes: FalOutcomeService,
     private readonly metrics: Metrics,
+    private readonly retention: DeliveryRetention,
   ) {
     super();
   }
@@ -87,7 +90,7 @@ export class ReconcileProcessor
     if (counts.submit + counts.upload + counts.polled + counts.expired > 0) {
       this.logger.log(`reconciled ${JSON.stringify(counts)}`);
     }
-    return counts;
+    return { ...counts, deliveriesPruned: await this.retention.prune() };
   }
 
   /** Asks fal about a request whose webhook never came, and continues as if it had. */

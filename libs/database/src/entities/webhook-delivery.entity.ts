@@ -10,9 +10,14 @@ export const WEBHOOK_OUTCOMES = [
 ] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
-/** Every webhook delivery we received, applied or not, for audit and metrics. */
+/**
+ * The webhook deliveries we received, applied or not, for audit. Kept for a retention period
+ * (the reconciler prunes older ones); rejected signatures are sampled, so forged traffic cannot
+ * grow it without bound.
+ */
 @Entity({ name: 'webhook_deliveries' })
 @Index('ix_webhook_deliveries_infograph', ['infographId', 'receivedAt'])
+@Index('ix_webhook_deliveries_received_at', ['receivedAt'])
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -32,9 +37,6 @@ export class WebhookDelivery {
 
   @Column({ name: 'signature_verified', type: 'boolean' })
   signatureVerified!: boolean;
-
-  @Column({ type: 'jsonb', nullable: true })
-  body!: unknown;
 
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
   receivedAt!: Date;

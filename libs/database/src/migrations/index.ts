@@ -1,5 +1,9 @@
 import { InitialSchema1764121800000 } from './1764121800000-initial-schema';
+import { WebhookDeliveryRetention1796000000000 } from './1796000000000-webhook-delivery-retention';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [InitialSchema1764121800000];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1764121800000,
+  WebhookDeliveryRetention1796000000000,
+];

@@ -1,0 +1,31 @@
+import { AppConfig } from '@app/config';
+import { preparedQuery } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** At most this many rows per run: a large backlog drains over several runs, never in one lock. */
+const BATCH = 5000;
+
+/** Keeps webhook_deliveries to its retention period (`WEBHOOK_DELIVERY_RETENTION_DAYS`). */
+@Injectable()
+export class DeliveryRetention {
+  constructor(
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Deletes one batch of deliveries past retention, oldest first; returns how many. */
+  async prune(): Promise<number> {
+    const deleted = await preparedQuery<{ id: string }>(
+      this.dataSource,
+      `DELETE FROM webhook_deliveries
+        WHERE id IN (SELECT id FROM webhook_deliveries
+                      WHERE received_at < now() - make_interval(days => $1)
+                      ORDER BY received_at LIMIT $2)
+        RETURNING id`,
+      [this.config.webhooks.retentionDays, BATCH],
+    );
+    return deleted.length;
+  }
+}
