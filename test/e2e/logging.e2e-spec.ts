@@ -1,7 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 
+import { aUserWithCredits } from '../support/factories';
 import { freePort } from '../support/free-port';
 import { startNode, waitForExit } from '../support/processes';
+import { startTestApi } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 interface LogLine {
@@ -9,11 +12,14 @@ interface LogLine {
   name?: string;
   msg?: string;
   reqId?: string;
-  req?: { method: string; url: string; headers?: unknown };
+  req?: { method: string; url: string; route?: string; headers?: unknown };
   res?: { statusCode: number };
   responseTime?: number;
   [key: string]: unknown;
 }
+
+/** Forged webhooks logged per minute by the api under test. */
+const REJECTIONS_LOGGED = 3;
 
 /** The api as it runs in production: its own process, JSON lines on stdout. */
 describe('api logs', () => {
@@ -35,6 +41,11 @@ describe('api logs', () => {
       LOG_LEVEL: 'info',
       API_PORT: String(port),
       PUBLIC_URL: base,
+      // What production refuses to start without (fal-sim stands in for fal.ai here).
+      UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION: 'true',
+      METRICS_TOKEN: 'logging-test-metrics-token',
+      FAL_WEBHOOK_SECRET: 'logging-test-webhook-secret-0123456789abcdef',
+      WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE: String(REJECTIONS_LOGGED),
     });
     await waitFor(
       () =>
@@ -77,6 +88,36 @@ describe('api logs', () => {
     expect(api.output()).not.toContain('aig_not_a_real_token');
   });
 
+  it('never writes a query string: credentials in URLs stay out of the logs', async () => {
+    // A real token, so the requests below get as far as they can (a 200, an authenticated route).
+    const helper = await startTestApi();
+    const { token } = await aUserWithCredits(helper.app, 0).finally(() => helper.close());
+    const secret = `secret-${randomUUID()}`;
+    const get = (path: string, id: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}${path}`, { headers: { 'x-request-id': id, ...headers } });
+
+    expect(
+      (await get(`/api/me/?x=${secret}`, 'query-1', { authorization: `Token ${token}` })).status,
+    ).toBe(200);
+    await get(`/api/ws?token=${token}`, 'query-2');
+    await get(`/api/ws?ticket=${secret}`, 'query-3');
+    await get(`/api/absent?x=${secret}`, 'query-4');
+
+    const completed = await waitFor(
+      () => lines().filter((l) => l.msg === 'request completed' && /^query-/.test(l.reqId ?? '')),
+      (found) => found.length === 4,
+      { timeoutMs: 5_000, describe: 'four request lines' },
+    );
+    expect(completed.find((l) => l.reqId === 'query-1')!.req).toEqual({
+      method: 'GET',
+      url: '/api/me/',
+      route: '/api/me',
+    });
+    expect(completed.find((l) => l.reqId === 'query-2')!.req).toMatchObject({ url: '/api/ws' });
+    expect(api.output()).not.toContain(token);
+    expect(api.output()).not.toContain(secret);
+  });
+
   it('gives each request its own id when no proxy set one, and stays quiet about probes', async () => {
     await fetch(`${base}/health/live`);
     await fetch(`${base}/api/nope`);
@@ -113,5 +154,30 @@ describe('api logs', () => {
       ),
       'request completed',
     ]);
+  });
+
+  it('logs only a sample of a flood of forged webhooks', async () => {
+    // The test above spent one of this minute's sample; the flood must not add more than the rest.
+    const forged = 40;
+    for (let i = 0; i < forged; i += 1) {
+      const res = await fetch(
+        `${base}/api/infographs/webhook/00000000-0000-4000-8000-00000000000${i % 10}/`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': `flood-${i}` },
+          body: JSON.stringify({ request_id: 'r', status: 'OK', payload: {} }),
+        },
+      );
+      expect(res.status).toBe(401);
+    }
+    // The last request's line (if any) is written before its answer; give stdout a moment anyway.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const flood = lines().filter((l) => /^flood-/.test(l.reqId ?? ''));
+    const handlerLines = flood.filter((l) => /rejected/.test(l.msg ?? ''));
+    const requestLines = flood.filter((l) => l.msg === 'request completed');
+    // At most one window's sample (two if the minute turned during the loop).
+    expect(handlerLines.length).toBeGreaterThanOrEqual(1);
+    expect(handlerLines.length).toBeLessThanOrEqual(2 * REJECTIONS_LOGGED);
+    expect(requestLines.length).toBe(handlerLines.length);
   });
 });

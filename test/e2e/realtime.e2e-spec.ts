@@ -1,12 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
+import { ApiTokensService } from '@app/auth';
+import { AppConfig } from '@app/config';
 import { InfographUpdatedEvent, RealtimePublisher } from '@app/notifications';
+import { REDIS } from '@app/observability';
+import type IORedis from 'ioredis';
 import WebSocket from 'ws';
 
 import { RealtimeGateway } from '../../apps/api/src/realtime/realtime.gateway';
 import { aUserWithCredits } from '../support/factories';
 import { PrivateRedis } from '../support/redis-server';
-import { TestApi, startTestApi } from '../support/test-app';
+import { TestApi, dataSourceOf, httpRequest, startTestApi } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 interface RealtimeApi {
@@ -121,6 +125,26 @@ function updated(
 const isUpdate = (id: string) => (m: any) =>
   m.type === 'infograph.updated' && m.infograph.id === id;
 
+/** What a browser does before each (re)connect: trade its token for a one-time ticket. */
+async function ticketFor(api: { httpUrl: string }, token: string): Promise<string> {
+  const res = await httpRequest(api.httpUrl, 'POST', '/api/ws/ticket/', { token });
+  expect(res.status).toBe(201);
+  return res.body.ticket as string;
+}
+
+async function ticketUrl(api: RealtimeApi, token: string): Promise<string> {
+  return `${api.wsUrl}/api/ws?ticket=${await ticketFor(api, token)}`;
+}
+
+const withToken = (token: string): WebSocket.ClientOptions => ({
+  headers: { authorization: `Token ${token}` },
+});
+
+/** The id of the token's row, as `token:list` shows it. */
+async function tokenIdOf(app: RealtimeApi['app'], token: string): Promise<string> {
+  return (await app.get(ApiTokensService).findByPlainToken(token))!.id;
+}
+
 describe('realtime /api/ws', () => {
   let api: RealtimeApi;
   const clients: Client[] = [];
@@ -151,21 +175,98 @@ describe('realtime /api/ws', () => {
     });
   });
 
-  it('accepts ?token= (browsers) and a Bearer header, with or without the trailing slash', async () => {
+  it('accepts a ticket (browsers) and a Bearer header, with or without the trailing slash', async () => {
     const { user, token } = await aUserWithCredits(api.app, 0);
-    const byQuery = await connect(`${api.wsUrl}/api/ws/?token=${encodeURIComponent(token)}`);
+    const byTicket = await connect(`${api.wsUrl}/api/ws/?ticket=${await ticketFor(api, token)}`);
     const byBearer = await connect(`${api.wsUrl}/api/ws`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect((await byQuery.next((m) => m.type === 'hello')).user_id).toBe(user.id);
+    expect((await byTicket.next((m) => m.type === 'hello')).user_id).toBe(user.id);
     expect((await byBearer.next((m) => m.type === 'hello')).user_id).toBe(user.id);
+  });
+
+  it('issues random, short-lived tickets to an authenticated caller only', async () => {
+    const { token } = await aUserWithCredits(api.app, 0);
+    const first = await httpRequest(api.httpUrl, 'POST', '/api/ws/ticket/', { token });
+    const second = await httpRequest(api.httpUrl, 'POST', '/api/ws/ticket', { token });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      ticket: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expires_in: 30,
+    });
+    expect(second.body.ticket).not.toBe(first.body.ticket);
+
+    // Kept in Redis under the app's prefix, by a hash of the ticket, for 30 s at most.
+    const redis = api.app.get<IORedis>(REDIS);
+    const prefix = api.app.get(AppConfig).redis.prefix;
+    const key = `${prefix}:ws-ticket:${createHash('sha256').update(first.body.ticket).digest('hex')}`;
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    expect(await redis.get(key)).not.toContain(first.body.ticket);
+
+    const anonymous = await httpRequest(api.httpUrl, 'POST', '/api/ws/ticket/');
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('accepts a ticket once, and not after its token was revoked', async () => {
+    const { user, token } = await aUserWithCredits(api.app, 0);
+    const ticket = await ticketFor(api, token);
+    const client = await connect(`${api.wsUrl}/api/ws?ticket=${ticket}`);
+    expect((await client.next((m) => m.type === 'hello')).user_id).toBe(user.id);
+
+    const replayed = await refusedUpgrade(`${api.wsUrl}/api/ws?ticket=${ticket}`);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.message).toMatch(/POST \/api\/ws\/ticket\//);
+
+    const unknown = await refusedUpgrade(`${api.wsUrl}/api/ws?ticket=${'A'.repeat(43)}`);
+    expect(unknown.status).toBe(401);
+    const garbage = await refusedUpgrade(`${api.wsUrl}/api/ws?ticket=%00not-a-ticket`);
+    expect(garbage.status).toBe(401);
+
+    const unused = await ticketFor(api, token);
+    await api.app.get(ApiTokensService).revoke(await tokenIdOf(api.app, token));
+    expect((await refusedUpgrade(`${api.wsUrl}/api/ws?ticket=${unused}`)).status).toBe(401);
+  });
+
+  it('refuses ?token= and says how to get a ticket instead', async () => {
+    const { token } = await aUserWithCredits(api.app, 0);
+    const refused = await refusedUpgrade(`${api.wsUrl}/api/ws?token=${encodeURIComponent(token)}`);
+    expect(refused.status).toBe(401);
+    expect(refused.body.message).toMatch(/POST \/api\/ws\/ticket\//);
+  });
+
+  it('lists the ticket endpoint in OpenAPI', async () => {
+    const doc = (await httpRequest(api.httpUrl, 'GET', '/docs-json')).body;
+    expect(doc.paths['/api/ws/ticket']?.post?.responses).toHaveProperty('201');
+    expect(doc.paths['/api/ws/ticket'].post.tags).toEqual(['realtime']);
+  });
+
+  it('closes a socket with 4401 when its token is revoked, header or ticket alike', async () => {
+    const { user, token } = await aUserWithCredits(api.app, 0);
+    const { token: otherToken } = await api.app.get(ApiTokensService).issue(user.id);
+    const byHeader = await connect(`${api.wsUrl}/api/ws`, withToken(token));
+    const byTicket = await connect(await ticketUrl(api, token));
+    const otherTokens = await connect(await ticketUrl(api, otherToken));
+    for (const client of [byHeader, byTicket, otherTokens]) {
+      await client.next((m) => m.type === 'hello');
+    }
+
+    expect(await api.app.get(ApiTokensService).revoke(await tokenIdOf(api.app, token))).toBe(true);
+
+    expect(await byHeader.waitClosed()).toEqual({ code: 4401, reason: 'token revoked' });
+    expect(await byTicket.waitClosed()).toEqual({ code: 4401, reason: 'token revoked' });
+    // The same user's socket opened with another token is not touched.
+    otherTokens.socket.send(JSON.stringify({ type: 'ping' }));
+    await otherTokens.next((m) => m.type === 'pong');
+    expect(otherTokens.closed).toBeUndefined();
   });
 
   it("delivers a user's event to that user's sockets only, without userId", async () => {
     const alice = await aUserWithCredits(api.app, 0);
     const bob = await aUserWithCredits(api.app, 0);
-    const aliceClient = await connect(`${api.wsUrl}/api/ws?token=${alice.token}`);
-    const bobClient = await connect(`${api.wsUrl}/api/ws?token=${bob.token}`);
+    const aliceClient = await connect(await ticketUrl(api, alice.token));
+    const bobClient = await connect(`${api.wsUrl}/api/ws`, withToken(bob.token));
     await aliceClient.next((m) => m.type === 'hello');
     await bobClient.next((m) => m.type === 'hello');
 
@@ -190,7 +291,9 @@ describe('realtime /api/ws', () => {
     expect(missing.status).toBe(401);
     expect(missing.body.message).toMatch(/Missing API token/);
 
-    const invalid = await refusedUpgrade(`${api.wsUrl}/api/ws?token=aig_not-a-real-token`);
+    const invalid = await refusedUpgrade(`${api.wsUrl}/api/ws`, {
+      authorization: 'Token aig_not-a-real-token',
+    });
     expect(invalid).toEqual({
       status: 401,
       body: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or revoked API token.' },
@@ -212,7 +315,7 @@ describe('realtime /api/ws', () => {
 
   it('answers an application-level ping (browsers cannot send ping frames)', async () => {
     const { token } = await aUserWithCredits(api.app, 0);
-    const client = await connect(`${api.wsUrl}/api/ws?token=${token}`);
+    const client = await connect(await ticketUrl(api, token));
     client.socket.send(JSON.stringify({ type: 'ping' }));
     expect(await client.next((m) => m.type === 'pong')).toEqual({ type: 'pong' });
   });
@@ -220,8 +323,8 @@ describe('realtime /api/ws', () => {
   it('drops a socket that stops answering pings and keeps one that answers', async () => {
     const { token } = await aUserWithCredits(api.app, 0);
     const gateway = api.app.get(RealtimeGateway);
-    const dead = await connect(`${api.wsUrl}/api/ws?token=${token}`, { autoPong: false });
-    const alive = await connect(`${api.wsUrl}/api/ws?token=${token}`);
+    const dead = await connect(`${api.wsUrl}/api/ws`, { ...withToken(token), autoPong: false });
+    const alive = await connect(`${api.wsUrl}/api/ws`, withToken(token));
     await dead.next((m) => m.type === 'hello');
     await alive.next((m) => m.type === 'hello');
     // The live client's pong is written before its 'ping' handler runs, so once our app-level
@@ -241,8 +344,11 @@ describe('realtime /api/ws', () => {
     const second = await startRealtimeApi();
     try {
       const { user, token } = await aUserWithCredits(api.app, 0);
-      const onFirst = await connect(`${api.wsUrl}/api/ws?token=${token}`);
-      const onSecond = await connect(`${second.wsUrl}/api/ws?token=${token}`);
+      // A ticket from one instance works on another: tickets live in the shared Redis.
+      const onFirst = await connect(`${api.wsUrl}/api/ws?ticket=${await ticketFor(second, token)}`);
+      const onSecond = await connect(
+        `${second.wsUrl}/api/ws?ticket=${await ticketFor(api, token)}`,
+      );
       await onFirst.next((m) => m.type === 'hello');
       await onSecond.next((m) => m.type === 'hello');
 
@@ -257,13 +363,110 @@ describe('realtime /api/ws', () => {
     }
   });
 
+  it('closes a socket when its token is revoked through another api instance', async () => {
+    const second = await startRealtimeApi();
+    try {
+      const { token } = await aUserWithCredits(api.app, 0);
+      const client = await connect(await ticketUrl(api, token));
+      await client.next((m) => m.type === 'hello');
+      // Only Postgres' notice can tell this api: the revocation happens in the other process.
+      await second.app.get(ApiTokensService).revoke(await tokenIdOf(second.app, token));
+      expect(await client.waitClosed()).toEqual({ code: 4401, reason: 'token revoked' });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('closes sockets whose token was revoked while revocation notices were not heard', async () => {
+    const { token } = await aUserWithCredits(api.app, 0);
+    const client = await connect(`${api.wsUrl}/api/ws`, withToken(token));
+    await client.next((m) => m.type === 'hello');
+    // A revocation whose notice never reaches the api (as when its LISTEN connection is down):
+    // revoke without a notice, then cut that connection. Once it hears again, the api must
+    // re-check its sockets' tokens.
+    const dataSource = dataSourceOf(api.app);
+    await dataSource.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, [
+      await tokenIdOf(api.app, token),
+    ]);
+    const cut = await dataSource.query<{ n: number }[]>(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+        WHERE application_name = 'ainfographic-token-revocations' AND datname = current_database()`,
+    );
+    expect(cut[0].n).toBeGreaterThanOrEqual(1);
+    expect(await client.waitClosed(10_000)).toEqual({ code: 4401, reason: 'token revoked' });
+  });
+
   it('closes open sockets with 1001 when the api shuts down', async () => {
     const other = await startRealtimeApi();
     const { token } = await aUserWithCredits(other.app, 0);
-    const client = await connect(`${other.wsUrl}/api/ws?token=${token}`);
+    const client = await connect(`${other.wsUrl}/api/ws`, withToken(token));
     await client.next((m) => m.type === 'hello');
     await other.close();
     expect(await client.waitClosed()).toEqual({ code: 1001, reason: 'server shutting down' });
+  });
+});
+
+describe('realtime /api/ws with WS_MAX_CONNECTIONS_PER_USER=2 and AUTH_CACHE_SECONDS=0', () => {
+  let api: RealtimeApi;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    api = await startRealtimeApi({ WS_MAX_CONNECTIONS_PER_USER: '2', AUTH_CACHE_SECONDS: '0' });
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) {
+      client.close();
+    }
+  });
+  afterAll(() => api.close());
+
+  const open = async (url: string, options?: WebSocket.ClientOptions): Promise<Client> => {
+    const client = await Client.connect(url, options);
+    clients.push(client);
+    await client.next((m) => m.type === 'hello');
+    return client;
+  };
+
+  it('refuses a third socket with 429 before upgrading, and takes a new one once one closed', async () => {
+    const { token } = await aUserWithCredits(api.app, 0);
+    const first = await open(`${api.wsUrl}/api/ws`, withToken(token));
+    await open(await ticketUrl(api, token));
+
+    const third = await refusedUpgrade(`${api.wsUrl}/api/ws`, { authorization: `Token ${token}` });
+    expect(third.status).toBe(429);
+    expect(third.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringMatching(/at most 2 .*close one/i),
+    });
+    const byTicket = await refusedUpgrade(await ticketUrl(api, token));
+    expect(byTicket.status).toBe(429);
+
+    // Another user has a limit of their own.
+    const other = await aUserWithCredits(api.app, 0);
+    await open(`${api.wsUrl}/api/ws`, withToken(other.token));
+
+    first.close();
+    await first.waitClosed();
+    const gateway = api.app.get(RealtimeGateway);
+    await waitFor(
+      () => gateway.connectionCount(),
+      (count) => count === 2,
+      { timeoutMs: 5_000, intervalMs: 20, describe: 'the api to see the socket close' },
+    );
+    await open(`${api.wsUrl}/api/ws`, withToken(token));
+  });
+
+  it('closes a revoked token’s sockets with the token cache off too', async () => {
+    const { token } = await aUserWithCredits(api.app, 0);
+    const client = await open(`${api.wsUrl}/api/ws`, withToken(token));
+    // What `token:revoke` does from the CLI (another process): only the notice reaches the api.
+    await dataSourceOf(api.app).query(
+      `WITH revoked AS (UPDATE api_tokens SET revoked_at = now() WHERE id = $1 RETURNING token_hash)
+       SELECT pg_notify('api_token_revoked', token_hash) FROM revoked`,
+      [await tokenIdOf(api.app, token)],
+    );
+    expect(await client.waitClosed()).toEqual({ code: 4401, reason: 'token revoked' });
   });
 });
 
@@ -278,7 +481,8 @@ describe('realtime /api/ws across a Redis restart', () => {
   it('re-subscribes by itself and delivers events again', async () => {
     const api = await startRealtimeApi({ REDIS_URL: redis.url });
     const client = await Client.connect(
-      `${api.wsUrl}/api/ws?token=${(await aUserWithCredits(api.app, 0)).token}`,
+      `${api.wsUrl}/api/ws`,
+      withToken((await aUserWithCredits(api.app, 0)).token),
     );
     try {
       const userId = (await client.next((m) => m.type === 'hello')).user_id as string;
@@ -305,6 +509,34 @@ describe('realtime /api/ws across a Redis restart', () => {
       expect(client.closed).toBeUndefined();
     } finally {
       client.close();
+      await api.close();
+    }
+  });
+
+  it('answers 503 (retry), not 500, for tickets while Redis is down, and recovers', async () => {
+    const api = await startRealtimeApi({ REDIS_URL: redis.url });
+    try {
+      const { token } = await aUserWithCredits(api.app, 0);
+      const ticket = await ticketFor(api, token);
+      await redis.crash();
+      try {
+        const issue = await httpRequest(api.httpUrl, 'POST', '/api/ws/ticket/', { token });
+        expect(issue.status).toBe(503);
+        expect(issue.body.message).toMatch(/retry/);
+        const upgrade = await refusedUpgrade(`${api.wsUrl}/api/ws?ticket=${ticket}`);
+        expect(upgrade.status).toBe(503);
+        expect(upgrade.body.message).toMatch(/retry/);
+      } finally {
+        await redis.up();
+      }
+      const again = await waitFor(
+        () => httpRequest(api.httpUrl, 'POST', '/api/ws/ticket/', { token }),
+        (res) => res.status === 201,
+        { timeoutMs: 10_000, intervalMs: 100, describe: 'tickets once Redis is back' },
+      );
+      const client = await Client.connect(`${api.wsUrl}/api/ws?ticket=${again.body.ticket}`);
+      client.close();
+    } finally {
       await api.close();
     }
   });

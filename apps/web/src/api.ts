@@ -52,10 +52,14 @@ export class ApiClient {
     });
   }
 
-  /** The live-updates URL: browsers cannot set headers on a WebSocket, hence `?token=`. */
-  socketUrl(): string {
+  /**
+   * A fresh live-updates URL. Browsers cannot set headers on a WebSocket, and a token in the URL
+   * would land in logs, so each (re)connect trades the token for a one-time, 30-second ticket.
+   */
+  async socketUrl(): Promise<string> {
+    const { ticket } = await this.request<{ ticket: string }>('POST', '/api/ws/ticket/');
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${location.host}/api/ws?token=${encodeURIComponent(this.token)}`;
+    return `${scheme}://${location.host}/api/ws?ticket=${encodeURIComponent(ticket)}`;
   }
 
   private async request<T>(

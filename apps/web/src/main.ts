@@ -56,7 +56,14 @@ async function connect(token: string): Promise<void> {
   byId('app').hidden = false;
   live?.stop();
   live = new LiveUpdates({
-    url: () => client.socketUrl(),
+    url: () =>
+      client.socketUrl().catch((failure: unknown) => {
+        if (failure instanceof ApiError && failure.status === 401) {
+          // Revoked while the page was open (the socket closes with 4401): ask for a new token.
+          disconnect('This token is no longer valid. Paste a new one.');
+        }
+        throw failure;
+      }),
     unfinished: () => cards.unfinished(),
     fetchStatus: (id) => client.status(id),
     onConnection: showConnection,

@@ -14,7 +14,8 @@ const HELLO_TIMEOUT_MS = 5_000;
 export type Connection = 'connecting' | 'live' | 'polling';
 
 export interface LiveUpdatesOptions {
-  url: () => string;
+  /** A URL to connect to, fetched anew for every (re)connect: it carries a one-time ticket. */
+  url: () => Promise<string>;
   onUpdate: (update: InfographUpdate) => void;
   onConnection: (state: Connection) => void;
   /** Ids still worth asking about: the unfinished infographs on the page. */
@@ -30,6 +31,8 @@ export interface LiveUpdatesOptions {
  */
 export class LiveUpdates {
   private socket?: WebSocket;
+  /** True while a ticket is being fetched, so a second connect does not start beside it. */
+  private connecting = false;
   private attempt = 0;
   private stopped = true;
   private reconnectTimer?: number;
@@ -58,7 +61,7 @@ export class LiveUpdates {
   }
 
   private readonly reconnectNow = (): void => {
-    if (!this.stopped && !this.socket) {
+    if (!this.stopped && !this.socket && !this.connecting) {
       window.clearTimeout(this.reconnectTimer);
       this.attempt = 0;
       this.connect();
@@ -67,9 +70,26 @@ export class LiveUpdates {
 
   private connect(): void {
     this.options.onConnection(this.attempt === 0 ? 'connecting' : 'polling');
+    this.connecting = true;
+    this.options.url().then(
+      (url) => {
+        this.connecting = false;
+        if (!this.stopped) {
+          this.open(url);
+        }
+      },
+      () => {
+        // No ticket (server down, token revoked): the same backoff as a failed socket.
+        this.connecting = false;
+        this.down();
+      },
+    );
+  }
+
+  private open(url: string): void {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.options.url());
+      socket = new WebSocket(url);
     } catch {
       this.down();
       return;

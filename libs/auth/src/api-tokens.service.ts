@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { generateApiToken, hashApiToken, hashesEqual } from './api-token';
 import { AuthenticatedUser, TokenCache } from './token-cache';
 import { TOKEN_REVOKED_CHANNEL } from './token-revocation.listener';
+import { TokenRevocations } from './token-revocations';
 
 /** How often `last_used_at` is refreshed: often enough to be useful, rarely enough to stay cheap. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -25,6 +26,7 @@ export class ApiTokensService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cache: TokenCache,
+    private readonly revocations: TokenRevocations,
   ) {}
 
   /**
@@ -80,6 +82,7 @@ export class ApiTokensService {
       email: row.email,
       isAdmin: row.is_admin,
       createdAt: row.created_at,
+      tokenId: row.token_id,
     };
     this.cache.set(hash, user, version);
     return user;
@@ -103,8 +106,29 @@ export class ApiTokensService {
     );
     for (const { token_hash } of rows) {
       this.cache.evict(token_hash);
+      // Here at once, even while this process cannot hear the notice.
+      this.revocations.revoked(token_hash);
     }
     return rows.length > 0;
+  }
+
+  /** The hash of a token that is still live (not revoked), or null. Always asks the database. */
+  async liveTokenHash(tokenId: string): Promise<string | null> {
+    const rows = await this.dataSource.query<{ token_hash: string }[]>(
+      `SELECT token_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL`,
+      [tokenId],
+    );
+    return rows[0]?.token_hash ?? null;
+  }
+
+  /** Which of these tokens are no longer live (revoked, or gone). Always asks the database. */
+  async notLive(tokenIds: string[]): Promise<Set<string>> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM api_tokens WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL`,
+      [tokenIds],
+    );
+    const live = new Set(rows.map((row) => row.id));
+    return new Set(tokenIds.filter((id) => !live.has(id)));
   }
 
   listForUser(userId: string): Promise<ApiToken[]> {

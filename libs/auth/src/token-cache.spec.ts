@@ -7,6 +7,7 @@ const user = (id: string): AuthenticatedUser => ({
   email: `${id}@test.local`,
   isAdmin: false,
   createdAt: new Date(0),
+  tokenId: `${id}-token`,
 });
 
 function listeningCache(cacheMs = 10_000): TokenCache {

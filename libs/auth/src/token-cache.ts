@@ -2,8 +2,13 @@ import { AppConfig } from '@app/config';
 import type { User } from '@app/database';
 import { Injectable } from '@nestjs/common';
 
-/** Who a token belongs to: what the api needs on every request (no balance: it changes). */
-export type AuthenticatedUser = Pick<User, 'id' | 'email' | 'isAdmin' | 'createdAt'>;
+/**
+ * Who a token belongs to: what the api needs on every request (no balance: it changes), and
+ * which token it was (a WebSocket opened with it is closed when it is revoked).
+ */
+export type AuthenticatedUser = Pick<User, 'id' | 'email' | 'isAdmin' | 'createdAt'> & {
+  tokenId: string;
+};
 
 /** Enough for every active token of a busy api; the oldest entry goes first past it. */
 const MAX_ENTRIES = 10_000;

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Client } from 'pg';
 
 import { TokenCache } from './token-cache';
+import { TokenRevocations } from './token-revocations';
 
 /** Postgres channel on which `ApiTokensService.revoke` announces a revoked token's hash. */
 export const TOKEN_REVOKED_CHANNEL = 'api_token_revoked';
@@ -11,9 +12,10 @@ const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 15_000;
 
 /**
- * Keeps one connection LISTENing for token revocations (from any process: the CLI, another api)
- * and evicts them from this api's TokenCache. While the connection is down the cache is off, so
- * a revocation is never missed; it reconnects with backoff.
+ * Keeps one connection LISTENing for token revocations (from any process: the CLI, another api),
+ * evicts them from this api's TokenCache and hands them to `TokenRevocations` (open WebSockets).
+ * While the connection is down the cache is off, so a revocation is never missed; it reconnects
+ * with backoff, and says so (`resumed`) so that open WebSockets get their tokens re-checked.
  */
 @Injectable()
 export class TokenRevocationListener implements OnModuleInit, OnApplicationShutdown {
@@ -26,12 +28,12 @@ export class TokenRevocationListener implements OnModuleInit, OnApplicationShutd
   constructor(
     private readonly config: AppConfig,
     private readonly cache: TokenCache,
+    private readonly revocations: TokenRevocations,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (this.config.auth.cacheMs > 0) {
-      await this.connect();
-    }
+    // Even with the cache off (AUTH_CACHE_SECONDS=0): open WebSockets need the notices too.
+    await this.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -54,6 +56,7 @@ export class TokenRevocationListener implements OnModuleInit, OnApplicationShutd
     client.on('notification', (message) => {
       if (message.channel === TOKEN_REVOKED_CHANNEL && message.payload) {
         this.cache.evict(message.payload);
+        this.revocations.revoked(message.payload);
       }
     });
     client.on('error', (error) => this.lost(client, error));
@@ -71,6 +74,7 @@ export class TokenRevocationListener implements OnModuleInit, OnApplicationShutd
     }
     this.retryDelay = RECONNECT_MIN_MS;
     this.cache.setListening(true);
+    this.revocations.resumed();
   }
 
   private lost(client: Client, error?: Error): void {

@@ -7,6 +7,7 @@ export {
   bindRequestLoggers,
   createRootLogger,
   loggingModule,
+  skipRequestLog,
   requestIdOf,
 } from './logging';
 export { REDIS } from './redis-token';

@@ -1,4 +1,10 @@
-import { ApiTokensService, MalformedAuthorizationError } from '@app/auth';
+import {
+  ApiTokensService,
+  MalformedAuthorizationError,
+  TokenRevocations,
+  hashApiToken,
+} from '@app/auth';
+import { AppConfig } from '@app/config';
 import { RealtimeSubscriber, toClientMessage } from '@app/notifications';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -6,14 +12,19 @@ import websocketPlugin from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
-import { SocketRegistry } from './socket-registry';
-import { upgradeToken } from './upgrade-token';
+import { SocketOwner, SocketRegistry } from './socket-registry';
+import { UpgradeCredential, UpgradeCredentialError, upgradeCredential } from './upgrade-credential';
+import { WsTickets } from './ws-tickets';
 
 export const REALTIME_PATH = '/api/ws';
 /** Ping interval; a socket that has not answered by the next round is dropped. */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 /** Close code sent when the api shuts down ("going away"): clients should reconnect. */
 export const CLOSE_GOING_AWAY = 1001;
+/** Close code when the socket's API token is revoked: clients must not reconnect with it. */
+export const CLOSE_TOKEN_REVOKED = 4401;
+/** Close code for an upgrade that raced past the per-user cap (the others get HTTP 429). */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 /** Clients send nothing we read; a small cap stops anyone from making us buffer big frames. */
 const MAX_INCOMING_PAYLOAD_BYTES = 4 * 1024;
 /** How long start-up waits for the Redis subscription before going on without it (it heals). */
@@ -21,24 +32,41 @@ const SUBSCRIBE_WAIT_MS = 5_000;
 /** How long shutdown waits for clients to answer the close handshake before cutting them off. */
 const CLOSE_HANDSHAKE_WAIT_MS = 2_000;
 
+/** What `preValidation` hands the handler: who connects, and the revocations seen before. */
+interface PendingUpgrade {
+  owner: SocketOwner;
+  revocationsBefore: number;
+}
+
 /**
- * `GET /api/ws`: live `infograph.updated` events for the token's user. A Fastify route, not a Nest
- * controller, so the global ApiTokenGuard does not run: authentication happens here, in
- * `preValidation`, BEFORE the upgrade, so a bad token gets a plain HTTP 401 and never a socket.
+ * `GET /api/ws`: live `infograph.updated` events for the user. A Fastify route, not a Nest
+ * controller, so the global ApiTokenGuard does not run: authentication (an `Authorization` header,
+ * or a one-time ticket from `POST /api/ws/ticket/`) and the per-user cap happen here, in
+ * `preValidation`, BEFORE the upgrade, so a refusal is a plain HTTP 401 or 429 and never a socket.
+ * A socket lives no longer than its API token: a revocation closes it with 4401.
  */
 @Injectable()
 export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Realtime');
   private readonly registry = new SocketRegistry<WebSocket>();
-  /** The user each authenticated upgrade request belongs to, handed from the hook to the handler. */
-  private readonly userOf = new WeakMap<FastifyRequest, string>();
+  /** Each authenticated upgrade request's owner, handed from the hook to the handler. */
+  private readonly pending = new WeakMap<FastifyRequest, PendingUpgrade>();
+  /**
+   * Counts revocation notices (and gaps in them). An upgrade that saw it move between its token
+   * check and its socket's registration re-checks its token: the notice may have been for it.
+   */
+  private revocationsSeen = 0;
   private stopListening?: () => void;
+  private stopRevocations?: () => void;
   private heartbeatTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly tokens: ApiTokensService,
+    private readonly tickets: WsTickets,
+    private readonly revocations: TokenRevocations,
     private readonly subscriber: RealtimeSubscriber,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -63,6 +91,21 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     this.stopListening = this.subscriber.onEvent((event) => {
       this.registry.sendToUser(event.userId, toClientMessage(event));
     });
+    this.stopRevocations = this.revocations.subscribe({
+      revoked: (tokenHash) => {
+        this.revocationsSeen++;
+        this.registry.closeWhere(
+          (owner) => owner.tokenHash === tokenHash,
+          CLOSE_TOKEN_REVOKED,
+          'token revoked',
+        );
+      },
+      // Notices sent while they were not heard are lost: ask the database about every socket.
+      resumed: () => {
+        this.revocationsSeen++;
+        void this.closeRevoked(this.registry.tokenIds());
+      },
+    });
     await this.waitForSubscription();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.heartbeatTimer.unref();
@@ -82,6 +125,7 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeatTimer);
     this.stopListening?.();
+    this.stopRevocations?.();
     const sockets = this.registry.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
     const closed = sockets.map(
       (socket) =>
@@ -122,37 +166,88 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> {
-    let token: string | null;
+    const revocationsBefore = this.revocationsSeen;
+    let credential: UpgradeCredential | null;
     try {
-      token = upgradeToken(request.headers.authorization, request.query);
+      credential = upgradeCredential(request.headers.authorization, request.query);
     } catch (error) {
-      if (error instanceof MalformedAuthorizationError) {
-        return unauthorized(reply, error.message);
+      if (error instanceof MalformedAuthorizationError || error instanceof UpgradeCredentialError) {
+        return refuse(reply, 401, error.message);
       }
       throw error;
     }
-    if (token === null) {
-      return unauthorized(
+    if (credential === null) {
+      return refuse(
         reply,
-        'Missing API token: send "Authorization: Token <api token>" or add ?token=<api token>.',
+        401,
+        'Missing API token: send "Authorization: Token <api token>", or (browsers) get a one-time ' +
+          'ticket from POST /api/ws/ticket/ and connect to /api/ws?ticket=<ticket>.',
       );
     }
-    const user = await this.tokens.authenticate(token);
-    if (!user) {
-      return unauthorized(reply, 'Invalid or revoked API token.');
+    let owner: SocketOwner | string;
+    try {
+      owner =
+        credential.kind === 'token'
+          ? await this.ownerOfToken(credential.token)
+          : await this.ownerOfTicket(credential.ticket);
+    } catch (error) {
+      // Postgres or Redis cannot answer: the client should retry (the page polls meanwhile).
+      this.logger.warn(`realtime: upgrade not authenticated: ${(error as Error).message}`);
+      void reply.header('retry-after', '5');
+      return refuse(reply, 503, 'Live updates are temporarily unavailable; please retry shortly.');
     }
-    this.userOf.set(request, user.id);
+    if (typeof owner === 'string') {
+      return refuse(reply, 401, owner);
+    }
+    const max = this.config.realtime.maxConnectionsPerUser;
+    if (this.registry.countFor(owner.userId) >= max) {
+      return refuse(
+        reply,
+        429,
+        `Too many open WebSockets: at most ${max} per user on this server. Close one (another tab?) and retry.`,
+      );
+    }
+    this.pending.set(request, { owner, revocationsBefore });
     return undefined;
   }
 
+  /** The owner of a live token, or why not (a message for the client). */
+  private async ownerOfToken(token: string): Promise<SocketOwner | string> {
+    const user = await this.tokens.authenticate(token);
+    if (!user) {
+      return 'Invalid or revoked API token.';
+    }
+    return { userId: user.id, tokenId: user.tokenId, tokenHash: hashApiToken(token) };
+  }
+
+  /** The owner of an unused ticket whose token is still live, or why not. */
+  private async ownerOfTicket(ticket: string): Promise<SocketOwner | string> {
+    const holder = await this.tickets.redeem(ticket);
+    if (!holder) {
+      return 'Invalid, used or expired ticket: a ticket works once, for 30 s. Get a new one from POST /api/ws/ticket/.';
+    }
+    // Asked of the database, not the cache: the token may have been revoked since the ticket.
+    const tokenHash = await this.tokens.liveTokenHash(holder.tokenId);
+    if (tokenHash === null) {
+      return 'The API token this ticket was issued under has been revoked.';
+    }
+    return { userId: holder.userId, tokenId: holder.tokenId, tokenHash };
+  }
+
   private accept(socket: WebSocket, request: FastifyRequest): void {
-    const userId = this.userOf.get(request);
-    if (!userId) {
+    const upgrade = this.pending.get(request);
+    if (!upgrade) {
       // Cannot happen (preValidation refused the upgrade), but never serve an anonymous socket.
       socket.close(4401, 'Unauthorized');
       return;
     }
-    this.registry.add(userId, socket);
+    const { owner, revocationsBefore } = upgrade;
+    if (this.registry.countFor(owner.userId) >= this.config.realtime.maxConnectionsPerUser) {
+      // Concurrent upgrades can all pass the check in preValidation; only this one is exact.
+      socket.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+      return;
+    }
+    this.registry.add(socket, owner);
     socket.on('pong', () => this.registry.markAlive(socket));
     socket.on('message', (data, isBinary) => {
       this.registry.markAlive(socket);
@@ -162,7 +257,30 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
       }
     });
     socket.on('close', () => this.registry.remove(socket));
-    socket.send(JSON.stringify({ type: 'hello', user_id: userId }));
+    socket.send(JSON.stringify({ type: 'hello', user_id: owner.userId }));
+    if (this.revocationsSeen !== revocationsBefore) {
+      // A notice arrived while this socket was not yet registered: it may have named its token.
+      void this.closeRevoked([owner.tokenId]);
+    }
+  }
+
+  /** Asks the database which of these tokens are revoked, and closes their sockets here. */
+  private async closeRevoked(tokenIds: string[]): Promise<void> {
+    if (tokenIds.length === 0) {
+      return;
+    }
+    try {
+      const revoked = await this.tokens.notLive(tokenIds);
+      this.registry.closeWhere(
+        (owner) => revoked.has(owner.tokenId),
+        CLOSE_TOKEN_REVOKED,
+        'token revoked',
+      );
+    } catch (error) {
+      // The database is down: the revocation listener loses its connection too, and its next
+      // `resumed` brings us back here.
+      this.logger.warn(`realtime: could not re-check tokens: ${(error as Error).message}`);
+    }
   }
 
   private async waitForSubscription(): Promise<void> {
@@ -202,7 +320,13 @@ function isAppPing(text: string): boolean {
   }
 }
 
-function unauthorized(reply: FastifyReply, message: string): FastifyReply {
-  // The api's error shape; the upgrade is refused, so the client sees an HTTP 401.
-  return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
+const ERRORS: Record<number, string> = {
+  401: 'Unauthorized',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+function refuse(reply: FastifyReply, statusCode: 401 | 429 | 503, message: string): FastifyReply {
+  // The api's error shape; the upgrade is refused, so the client sees a plain HTTP answer.
+  return reply.code(statusCode).send({ statusCode, error: ERRORS[statusCode], message });
 }

@@ -3,14 +3,18 @@ import { RealtimeEventsModule } from '@app/notifications';
 import { Module } from '@nestjs/common';
 
 import { RealtimeGateway } from './realtime.gateway';
+import { WsTicketController } from './ws-ticket.controller';
+import { WsTickets } from './ws-tickets';
 
 /**
- * The WebSocket endpoint `/api/ws`. Importing this module is all the wiring it needs: it
- * registers `@fastify/websocket` and its route on the api's Fastify instance during `app.init()`.
+ * The WebSocket endpoint `/api/ws` and its ticket endpoint `POST /api/ws/ticket/`. Importing this
+ * module is all the wiring it needs: it registers `@fastify/websocket` and its route on the api's
+ * Fastify instance during `app.init()`. Redis comes from the api's global `RedisModule`.
  */
 @Module({
   imports: [AuthModule, RealtimeEventsModule],
-  providers: [RealtimeGateway],
+  controllers: [WsTicketController],
+  providers: [RealtimeGateway, WsTickets],
   exports: [RealtimeGateway],
 })
 export class RealtimeModule {}

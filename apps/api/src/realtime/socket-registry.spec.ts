@@ -1,4 +1,11 @@
-import { MAX_BUFFERED_BYTES, RegistrySocket, SocketRegistry } from './socket-registry';
+import { MAX_BUFFERED_BYTES, RegistrySocket, SocketOwner, SocketRegistry } from './socket-registry';
+
+/** A socket's owner: user `userId`, authenticated with token `tokenId` (hash `h-<tokenId>`). */
+const owner = (userId: string, tokenId = `${userId}-t`): SocketOwner => ({
+  userId,
+  tokenId,
+  tokenHash: `h-${tokenId}`,
+});
 
 class FakeSocket implements RegistrySocket {
   readyState = 1;
@@ -30,10 +37,10 @@ describe('SocketRegistry', () => {
     const closing = new FakeSocket();
     closing.readyState = 2;
     const b = new FakeSocket();
-    registry.add('a', a1);
-    registry.add('a', a2);
-    registry.add('a', closing);
-    registry.add('b', b);
+    registry.add(a1, owner('a'));
+    registry.add(a2, owner('a'));
+    registry.add(closing, owner('a'));
+    registry.add(b, owner('b'));
 
     expect(registry.sendToUser('a', 'hi')).toBe(2);
     expect(a1.sent).toEqual(['hi']);
@@ -46,7 +53,7 @@ describe('SocketRegistry', () => {
   it('forgets removed sockets and empty users', () => {
     const registry = new SocketRegistry<FakeSocket>();
     const s = new FakeSocket();
-    registry.add('a', s);
+    registry.add(s, owner('a'));
     registry.remove(s);
     registry.remove(s);
     expect(registry.size).toBe(0);
@@ -58,8 +65,8 @@ describe('SocketRegistry', () => {
     const registry = new SocketRegistry<FakeSocket>();
     const silent = new FakeSocket();
     const answering = new FakeSocket();
-    registry.add('a', silent);
-    registry.add('a', answering);
+    registry.add(silent, owner('a'));
+    registry.add(answering, owner('a'));
 
     expect(registry.heartbeat()).toBe(0);
     expect(silent.pings).toBe(1);
@@ -77,7 +84,7 @@ describe('SocketRegistry', () => {
     const registry = new SocketRegistry<FakeSocket>();
     const slow = new FakeSocket();
     slow.bufferedAmount = MAX_BUFFERED_BYTES + 1;
-    registry.add('a', slow);
+    registry.add(slow, owner('a'));
     expect(registry.sendToUser('a', 'x')).toBe(0);
     expect(slow.terminated).toBe(true);
     expect(registry.size).toBe(0);
@@ -87,10 +94,41 @@ describe('SocketRegistry', () => {
     const registry = new SocketRegistry<FakeSocket>();
     const s1 = new FakeSocket();
     const s2 = new FakeSocket();
-    registry.add('a', s1);
-    registry.add('b', s2);
+    registry.add(s1, owner('a'));
+    registry.add(s2, owner('b'));
     expect(registry.closeAll(1001, 'bye')).toHaveLength(2);
     expect(s1.closedWith).toEqual({ code: 1001, reason: 'bye' });
     expect(s2.closedWith).toEqual({ code: 1001, reason: 'bye' });
+  });
+
+  it('closes the sockets of one token and forgets them at once', () => {
+    const registry = new SocketRegistry<FakeSocket>();
+    const revoked1 = new FakeSocket();
+    const revoked2 = new FakeSocket();
+    const sameUserOtherToken = new FakeSocket();
+    const otherUser = new FakeSocket();
+    registry.add(revoked1, owner('a', 't1'));
+    registry.add(revoked2, owner('a', 't1'));
+    registry.add(sameUserOtherToken, owner('a', 't2'));
+    registry.add(otherUser, owner('b', 't3'));
+
+    const closed = registry.closeWhere((o) => o.tokenHash === 'h-t1', 4401, 'token revoked');
+    expect(closed).toEqual([revoked1, revoked2]);
+    expect(revoked1.closedWith).toEqual({ code: 4401, reason: 'token revoked' });
+    expect(revoked2.closedWith).toEqual({ code: 4401, reason: 'token revoked' });
+    expect(sameUserOtherToken.closedWith).toBeUndefined();
+    expect(otherUser.closedWith).toBeUndefined();
+    // Forgotten before their close handshakes end: no more events, and they no longer count.
+    expect(registry.countFor('a')).toBe(1);
+    expect(registry.sendToUser('a', 'x')).toBe(1);
+    expect(registry.closeWhere((o) => o.tokenId === 't1', 4401, 'again')).toEqual([]);
+  });
+
+  it('lists the tokens its sockets were opened with, once each', () => {
+    const registry = new SocketRegistry<FakeSocket>();
+    registry.add(new FakeSocket(), owner('a', 't1'));
+    registry.add(new FakeSocket(), owner('a', 't1'));
+    registry.add(new FakeSocket(), owner('b', 't2'));
+    expect(registry.tokenIds().sort()).toEqual(['t1', 't2']);
   });
 });

@@ -8,6 +8,14 @@ export interface RegistrySocket {
   terminate(): void;
 }
 
+/** Who opened a socket, and with which API token (its revocation closes the socket). */
+export interface SocketOwner {
+  readonly userId: string;
+  readonly tokenId: string;
+  /** What Postgres' revocation notices name (see `TokenRevocationListener`). */
+  readonly tokenHash: string;
+}
+
 /** `WebSocket.OPEN` in `ws`, repeated so this file needs no runtime import. */
 const OPEN = 1;
 
@@ -23,7 +31,7 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
  */
 export class SocketRegistry<S extends RegistrySocket = RegistrySocket> {
   private readonly byUser = new Map<string, Set<S>>();
-  private readonly state = new Map<S, { userId: string; alive: boolean }>();
+  private readonly state = new Map<S, { owner: SocketOwner; alive: boolean }>();
 
   get size(): number {
     return this.state.size;
@@ -33,12 +41,12 @@ export class SocketRegistry<S extends RegistrySocket = RegistrySocket> {
     return this.byUser.get(userId)?.size ?? 0;
   }
 
-  add(userId: string, socket: S): void {
-    this.state.set(socket, { userId, alive: true });
-    let sockets = this.byUser.get(userId);
+  add(socket: S, owner: SocketOwner): void {
+    this.state.set(socket, { owner, alive: true });
+    let sockets = this.byUser.get(owner.userId);
     if (!sockets) {
       sockets = new Set();
-      this.byUser.set(userId, sockets);
+      this.byUser.set(owner.userId, sockets);
     }
     sockets.add(socket);
   }
@@ -49,11 +57,12 @@ export class SocketRegistry<S extends RegistrySocket = RegistrySocket> {
       return;
     }
     this.state.delete(socket);
-    const sockets = this.byUser.get(entry.userId);
+    const { userId } = entry.owner;
+    const sockets = this.byUser.get(userId);
     sockets?.delete(socket);
     if (sockets?.size === 0) {
       // Drop empty sets so the map does not grow with every user who ever connected.
-      this.byUser.delete(entry.userId);
+      this.byUser.delete(userId);
     }
   }
 
@@ -103,6 +112,28 @@ export class SocketRegistry<S extends RegistrySocket = RegistrySocket> {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Closes the sockets whose owner matches (a revoked token) and forgets them at once, so they get
+   * no more events and no longer count against their user while their close handshakes run.
+   * A scan, not an index: revocations are rare.
+   */
+  closeWhere(matches: (owner: SocketOwner) => boolean, code: number, reason: string): S[] {
+    const closed: S[] = [];
+    for (const [socket, entry] of [...this.state]) {
+      if (matches(entry.owner)) {
+        this.remove(socket);
+        socket.close(code, reason);
+        closed.push(socket);
+      }
+    }
+    return closed;
+  }
+
+  /** The API tokens this process's sockets were opened with, each once. */
+  tokenIds(): string[] {
+    return [...new Set([...this.state.values()].map((entry) => entry.owner.tokenId))];
   }
 
   /** Closes every socket (shutdown); returns them so the caller can wait for the handshakes. */
