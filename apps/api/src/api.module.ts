@@ -20,6 +20,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
+import { AdminLoginThrottle } from './ops/admin-login-throttle';
 import { QueueDashboard } from './ops/queue-dashboard';
 import { RealtimeModule } from './realtime/realtime.module';
 import { WebModule } from './web/web.module';
@@ -58,6 +59,7 @@ export class ApiModule {
         FalWebhookService,
         TokenRevocationListener,
         QueueDashboard,
+        AdminLoginThrottle,
         { provide: APP_GUARD, useExisting: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

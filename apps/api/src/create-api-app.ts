@@ -12,13 +12,13 @@ import {
 } from '@app/observability';
 
 import { ApiModule } from './api.module';
-import { refuseDeepJson } from './http/json-depth';
+import { BODY_LIMIT_BYTES, limitRouteBodies } from './http/body-limits';
+import { refuseHostileJson } from './http/json-shape';
 import { observeRequestDurations } from './http/request-metrics';
+import { registerSecurityHeaders } from './http/security-headers';
+import { httpServerOptions } from './http/server-options';
 import { setUpOpenApi } from './ops/openapi';
 import { createValidationPipe } from './http/validation.pipe';
-
-/** JSON bodies larger than this are refused with 413 (the largest valid create body is ~20 kB). */
-const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Builds the api (not yet listening), shared by `main.ts` and the e2e tests. */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -29,8 +29,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     logController: new RequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: true,
+    ...httpServerOptions(config),
   });
+  limitRouteBodies(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config, rootLogger),
     adapter,
@@ -42,7 +43,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   );
   app.useLogger(app.get(Logger));
   bindRequestLoggers(app.getHttpAdapter().getInstance());
-  refuseDeepJson(app);
+  // Before the routes (registered by setUpOpenApi and app.init()), which get their policies.
+  await registerSecurityHeaders(app, config);
+  refuseHostileJson(app);
   app.useGlobalPipes(createValidationPipe());
   observeRequestDurations(app);
   setUpOpenApi(app);

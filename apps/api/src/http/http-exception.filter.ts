@@ -24,8 +24,27 @@ const UNAVAILABLE_CODES = new Set([
   '08001',
 ]);
 
+/** An error body stays around a kilobyte, whatever the request made of it. */
+const MAX_MESSAGES = 5;
+const MAX_MESSAGE_CHARS = 200;
+
+const cut = (message: string): string =>
+  message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message;
+
+/** The first few messages, each cut to length, and how many more there were. */
+export function boundedMessage(message: string | string[]): string | string[] {
+  if (!Array.isArray(message)) {
+    return cut(message);
+  }
+  const shown = message.slice(0, MAX_MESSAGES).map(cut);
+  if (message.length > MAX_MESSAGES) {
+    shown.push(`…and ${message.length - MAX_MESSAGES} more problems.`);
+  }
+  return shown;
+}
+
 /**
- * Every error leaves as `{ statusCode, error, message }`. Unknown errors become a 500 whose
+ * Every error leaves as `{ statusCode, error, message }`, the message bounded (`boundedMessage`). Unknown errors become a 500 whose
  * details go to the log, not to the client; store outages become 503 so clients retry.
  */
 @Catch()
@@ -45,7 +64,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
           ?.replace(/_/g, ' ')
           .toLowerCase()
           .replace(/\b\w/g, (c) => c.toUpperCase()) ?? 'Error',
-      message,
+      message: boundedMessage(message),
     });
   }
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 
-import { ApiTokensService, parseAuthorizationHeader } from '@app/auth';
+import { ApiTokensService, MalformedAuthorizationError, parseAuthorizationHeader } from '@app/auth';
 import { AppConfig } from '@app/config';
 import { QUEUE_NAMES } from '@app/queues';
 import { createBullBoard } from '@bull-board/api';
@@ -12,12 +12,18 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { AdminLoginThrottle, LoginKind } from './admin-login-throttle';
+
 export const DASHBOARD_PATH = '/admin/queues';
 
+/** What the request's credentials turned out to be. */
+type Login = { kind: 'none' } | { kind: LoginKind; ok: boolean };
+
 /**
- * Bull Board at /admin/queues: all four queues with retry, clean and promote. Only for admins:
- * HTTP basic auth with ADMIN_USER/ADMIN_PASSWORD, or an admin user's API token. Without an
- * ADMIN_PASSWORD the dashboard is not mounted at all.
+ * Bull Board at /admin/queues: all four queues, read-only unless ADMIN_QUEUE_ACTIONS (then retry,
+ * clean, empty, obliterate, add, promote; Bull Board itself refuses them on a read-only queue, 405).
+ * Only for admins: HTTP basic auth with ADMIN_USER/ADMIN_PASSWORD, or an admin user's API token,
+ * failed logins throttled (AdminLoginThrottle). Without an ADMIN_PASSWORD it is not mounted at all.
  */
 @Injectable()
 export class QueueDashboard implements OnModuleInit {
@@ -28,6 +34,7 @@ export class QueueDashboard implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly config: AppConfig,
     private readonly tokens: ApiTokensService,
+    private readonly throttle: AdminLoginThrottle,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -37,10 +44,13 @@ export class QueueDashboard implements OnModuleInit {
     }
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(DASHBOARD_PATH);
+    const readOnlyMode = !this.config.admin.queueActions;
     createBullBoard({
       queues: QUEUE_NAMES.map(
         (name) =>
-          new BullMQAdapter(this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })),
+          new BullMQAdapter(this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }), {
+            readOnlyMode,
+          }),
       ),
       serverAdapter: board,
     });
@@ -53,13 +63,27 @@ export class QueueDashboard implements OnModuleInit {
   }
 
   private async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const header = request.headers.authorization ?? '';
-    if (/^basic /i.test(header) && this.basicMatches(header.slice(6).trim())) {
-      return;
-    }
-    if (/^(token|bearer) /i.test(header)) {
-      const user = await this.tokens.authenticate(parseAuthorizationHeader(header) ?? '');
-      if (user?.isAdmin) {
+    const login = await this.check(request.headers.authorization ?? '');
+    if (login.kind !== 'none') {
+      let waitSeconds: number;
+      try {
+        waitSeconds = login.ok
+          ? await this.throttle.lockedFor(request.ip, login.kind)
+          : await this.throttle.recordFailure(request.ip, login.kind);
+      } catch (error) {
+        // Fails closed: without Redis the dashboard has nothing to show anyway.
+        this.logger.warn(`login throttle not checked: ${(error as Error).message}`);
+        return this.refuse(reply, 503, 'The queue dashboard is unavailable; retry shortly.', 5);
+      }
+      if (waitSeconds > 0) {
+        return this.refuse(
+          reply,
+          429,
+          `Too many failed logins to the queue dashboard. Retry after ${waitSeconds} seconds.`,
+          waitSeconds,
+        );
+      }
+      if (login.ok) {
         return;
       }
     }
@@ -70,6 +94,42 @@ export class QueueDashboard implements OnModuleInit {
         statusCode: 401,
         error: 'Unauthorized',
         message: 'Admin credentials required for the queue dashboard.',
+      });
+  }
+
+  /** Basic auth against ADMIN_USER/ADMIN_PASSWORD, or an admin user's API token. */
+  private async check(header: string): Promise<Login> {
+    if (/^basic /i.test(header)) {
+      return { kind: 'password', ok: this.basicMatches(header.slice(6).trim()) };
+    }
+    if (!/^(token|bearer)\b/i.test(header)) {
+      return { kind: 'none' };
+    }
+    try {
+      const user = await this.tokens.authenticate(parseAuthorizationHeader(header) ?? '');
+      return { kind: 'token', ok: user?.isAdmin === true };
+    } catch (error) {
+      // `Token a b` and the like: a failed login like any other, not a 500.
+      if (error instanceof MalformedAuthorizationError) {
+        return { kind: 'token', ok: false };
+      }
+      throw error;
+    }
+  }
+
+  private async refuse(
+    reply: FastifyReply,
+    statusCode: 429 | 503,
+    message: string,
+    retryAfterSeconds: number,
+  ): Promise<void> {
+    await reply
+      .code(statusCode)
+      .header('retry-after', String(retryAfterSeconds))
+      .send({
+        statusCode,
+        error: statusCode === 429 ? 'Too Many Requests' : 'Service Unavailable',
+        message,
       });
   }
 

@@ -10,22 +10,6 @@ const LONG_CACHE = 'public, max-age=31536000, immutable';
 /** Everything else (index.html above all) is revalidated, so a deploy is seen at the next load. */
 const REVALIDATE = 'no-cache';
 
-/**
- * The page may only load its own scripts and styles; images can come from object storage (R2,
- * S3, MinIO) on another origin, and the live updates use a WebSocket to this origin.
- */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' https: http: data:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
-
 export const NOT_BUILT_MESSAGE =
   'The web page is not built yet: run `npm run build` (or `node apps/web/build.mjs`), then restart the api.\n';
 
@@ -69,13 +53,10 @@ export async function registerWebAssets(fastify: FastifyInstance, root: string):
     decorateReply: false,
     dotfiles: 'ignore',
     cacheControl: false,
+    // Security headers (the page's CSP among them) come from http/security-headers.ts, as for
+    // every other answer of the api.
     setHeaders: (reply, path) => {
       void reply.header('cache-control', HASHED_ASSET.test(path) ? LONG_CACHE : REVALIDATE);
-      void reply.header('x-content-type-options', 'nosniff');
-      if (path.endsWith('.html')) {
-        void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-        void reply.header('referrer-policy', 'no-referrer');
-      }
     },
   });
 }

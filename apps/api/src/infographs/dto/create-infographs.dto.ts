@@ -26,19 +26,24 @@ const IsAspectRatio = () =>
     },
   });
 
-/** The create body, as in the guide. Unknown fields are rejected by the validation pipe. */
+/**
+ * The create body, as in the guide. Unknown fields are rejected by the validation pipe.
+ * class-validator runs a property's decorators bottom-up and the pipe stops at a field's first
+ * failure (`stopAtFirstError`), so each list ends with the type check: it runs first, and `"2"`
+ * is told it must be a whole number, not that it is greater than 4.
+ */
 export class CreateInfographsDto {
   @ApiProperty({
     example: 'Create an infographic about climate change',
     minLength: 1,
     maxLength: 4000,
   })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(4000)
-  @Matches(/\S/, { message: 'prompt must not be blank' })
   // Postgres text cannot hold NUL, and no real prompt contains one.
   @Matches(/^[^\u0000]*$/, { message: 'prompt must not contain NUL characters' })
+  @Matches(/\S/, { message: 'prompt must not be blank' })
+  @MaxLength(4000)
+  @MinLength(1)
+  @IsString()
   prompt!: string;
 
   @ApiPropertyOptional({
@@ -46,12 +51,12 @@ export class CreateInfographsDto {
     description: 'A public http(s) article to base it on',
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
   @IsUrl(
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
     { message: 'blog_url must be an http:// or https:// URL' },
   )
+  @MaxLength(2048)
+  @IsString()
   blog_url?: string | null;
 
   @ApiPropertyOptional({
@@ -60,8 +65,8 @@ export class CreateInfographsDto {
     description: '21:9, 16:9, 3:2, 4:3, 5:4, 1:1, 4:5, 3:4, 2:3 or 9:16 (16/9 form accepted)',
   })
   @IsOptional()
-  @IsString()
   @IsAspectRatio()
+  @IsString()
   aspect_ratio?: string;
 
   @ApiPropertyOptional({
@@ -76,8 +81,8 @@ export class CreateInfographsDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: FAL_MAX_IMAGES, default: 1, example: 1 })
   @IsOptional()
-  @IsInt({ message: 'number_of_infographs must be a whole number' })
-  @Min(1)
   @Max(FAL_MAX_IMAGES)
+  @Min(1)
+  @IsInt({ message: 'number_of_infographs must be a whole number' })
   number_of_infographs?: number;
 }
