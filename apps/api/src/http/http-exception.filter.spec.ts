@@ -1,4 +1,4 @@
-import { boundedMessage } from './http-exception.filter';
+import { boundedMessage, isUnavailable } from './http-exception.filter';
 
 describe('boundedMessage', () => {
   it('keeps short messages as they are', () => {
@@ -13,5 +13,19 @@ describe('boundedMessage', () => {
       (bounded as string[]).slice(0, 5).every((m) => m.length === 200 && m.endsWith('…')),
     ).toBe(true);
     expect(bounded[5]).toBe('…and 3 more problems.');
+  });
+});
+
+describe('isUnavailable', () => {
+  it('takes a database connection cut mid-transaction for an outage (503), not a bug (500)', () => {
+    for (const message of [
+      'Client has encountered a connection error and is not queryable',
+      'Connection terminated unexpectedly',
+      'Query runner already released. Cannot run queries anymore.',
+    ]) {
+      expect(isUnavailable(new Error(message))).toBe(true);
+    }
+    expect(isUnavailable(Object.assign(new Error('x'), { code: '57P01' }))).toBe(true);
+    expect(isUnavailable(new Error('Cannot read properties of undefined'))).toBe(false);
   });
 });

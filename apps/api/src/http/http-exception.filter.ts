@@ -119,7 +119,7 @@ function domainStatus(error: unknown): number | undefined {
   return undefined;
 }
 
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   // Error-like, not `instanceof Error`: errors from Node's own sockets may come from another realm.
   if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') {
     return false;
@@ -129,8 +129,9 @@ function isUnavailable(error: unknown): boolean {
     (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
   return (
     (code !== undefined && UNAVAILABLE_CODES.has(code)) ||
-    // "already released": TypeORM's words for a transaction whose connection was cut mid-way.
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|already released|Stream isn't writeable|Connection is closed/i.test(
+    // "already released": TypeORM's words for a transaction whose connection was cut mid-way;
+    // "not queryable": pg's, for the next statement of such a transaction.
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|already released|not queryable|Stream isn't writeable|Connection is closed/i.test(
       (error as Error).message,
     )
   );
