@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { createRedisConnection } from '@app/queues';
+import { createRedisConnection } from '@app/redis';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type IORedis from 'ioredis';
 

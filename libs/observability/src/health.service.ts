@@ -1,4 +1,4 @@
-import { REDIS } from './redis-token';
+import { REDIS } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type IORedis from 'ioredis';

@@ -10,4 +10,3 @@ export {
   skipRequestLog,
   requestIdOf,
 } from './logging';
-export { REDIS } from './redis-token';

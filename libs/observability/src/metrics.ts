@@ -72,8 +72,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly webhookDeliveries = this.counter(
-    'ainfographic_webhook_deliveries_total',
+  readonly falWebhookDeliveries = this.counter(
+    'ainfographic_fal_webhook_deliveries_total',
     'fal webhook deliveries by outcome (accepted, duplicate, ignored_terminal, orphan, mismatch, invalid_signature)',
     ['outcome'],
   );

@@ -3,11 +3,11 @@ export { isLastAttempt } from './job-outcome';
 export { JobProducer } from './job-producer';
 export {
   QUEUE_NAMES,
+  QUEUES,
   type JobData,
   type JobPayloads,
   type QueueName,
+  type StepQueue,
   jobIdFor,
 } from './queue-names';
 export { QueuesModule } from './queues.module';
-export { createRedisConnection } from './redis-connection';
-export { RedisModule } from './redis.module';

@@ -1,23 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { Inject, Injectable } from '@nestjs/common';
 
-import { JobData, jobIdFor } from './queue-names';
-
-type StepQueue = 'submit' | 'upload' | 'notify';
+import { JobData, StepQueue, jobIdFor } from './queue-names';
+import { QUEUE_REGISTRY, type QueueRegistry } from './queue-registry';
 
 /** The only way jobs are added: deterministic ids, typed payloads. */
 @Injectable()
 export class JobProducer {
-  private readonly queues: Record<StepQueue, Queue>;
-
-  constructor(
-    @InjectQueue('submit') submit: Queue,
-    @InjectQueue('upload') upload: Queue,
-    @InjectQueue('notify') notify: Queue,
-  ) {
-    this.queues = { submit, upload, notify };
-  }
+  constructor(@Inject(QUEUE_REGISTRY) private readonly queues: QueueRegistry) {}
 
   /** Adds one job per infograph in a single round trip; ids already present are left alone. */
   async enqueue<Q extends StepQueue>(queue: Q, payloads: JobData<Q>[]): Promise<void> {

@@ -1,7 +1,8 @@
 import { Metrics } from '@app/observability';
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+
+import { QUEUE_NAMES } from './queue-names';
+import { QUEUE_REGISTRY, type QueueRegistry } from './queue-registry';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
@@ -10,15 +11,12 @@ const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export class QueueMetrics implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
-    @InjectQueue('submit') private readonly submit: Queue,
-    @InjectQueue('upload') private readonly upload: Queue,
-    @InjectQueue('notify') private readonly notify: Queue,
-    @InjectQueue('reconcile') private readonly reconcile: Queue,
+    @Inject(QUEUE_REGISTRY) private readonly queues: QueueRegistry,
   ) {}
 
   onModuleInit(): void {
     this.metrics.collectQueueDepth = async (gauge) => {
-      for (const queue of [this.submit, this.upload, this.notify, this.reconcile]) {
+      for (const queue of QUEUE_NAMES.map((name) => this.queues[name])) {
         const counts = await queue.getJobCounts(...STATES).catch(() => null);
         for (const state of STATES) {
           if (counts) {

@@ -2,6 +2,17 @@
 export const QUEUE_NAMES = ['submit', 'upload', 'notify', 'reconcile'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
+/**
+ * The names by key (`QUEUES.submit === 'submit'`), for decorators that need one name
+ * (`@Processor(QUEUES.submit)`). Built from QUEUE_NAMES, so the list stays the one place.
+ */
+export const QUEUES = Object.freeze(
+  Object.fromEntries(QUEUE_NAMES.map((name) => [name, name])) as { [Q in QueueName]: Q },
+);
+
+/** The queues of the pipeline's steps, one job per infograph each; reconcile is a repeating job. */
+export type StepQueue = Exclude<QueueName, 'reconcile'>;
+
 /** What each queue's jobs carry: ids only, the database is the truth. */
 export interface JobPayloads {
   submit: { infographId: string };
@@ -16,6 +27,6 @@ export type JobData<Q extends QueueName> = JobPayloads[Q];
  * One job per infograph per step, so a repeated enqueue is a no-op. BullMQ rejects custom ids
  * that are all digits or contain ':', hence `<queue>-<uuid>`.
  */
-export function jobIdFor(queue: Exclude<QueueName, 'reconcile'>, infographId: string): string {
+export function jobIdFor(queue: StepQueue, infographId: string): string {
   return `${queue}-${infographId}`;
 }

@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { createRedisConnection } from '@app/redis';
 import { BullModule } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, DynamicModule, Module } from '@nestjs/common';
 import type IORedis from 'ioredis';
@@ -7,7 +8,7 @@ import { defaultJobOptions } from './job-options';
 import { JobProducer } from './job-producer';
 import { QueueMetrics } from './queue-metrics';
 import { QUEUE_NAMES } from './queue-names';
-import { createRedisConnection } from './redis-connection';
+import { queueRegistryProvider } from './queue-registry';
 
 /**
  * BullMQ on the configured Redis, every key under `QUEUE_PREFIX`; the four queues; the producer.
@@ -20,6 +21,8 @@ export class QueuesModule {
     const holder: { connection?: IORedis } = {};
     return {
       module: QueuesModule,
+      // One per app, and what follows each step (libs/pipeline) enqueues from anywhere.
+      global: true,
       imports: [
         BullModule.forRootAsync({
           inject: [AppConfig],
@@ -42,6 +45,7 @@ export class QueuesModule {
         ),
       ],
       providers: [
+        queueRegistryProvider,
         JobProducer,
         QueueMetrics,
         { provide: ConnectionCloser, useValue: new ConnectionCloser(holder) },

@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import type { User } from '@app/database';
-import { REDIS } from '@app/observability';
+import { REDIS } from '@app/redis';
 import {
   CanActivate,
   ExecutionContext,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/observability';
+import { REDIS } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import type IORedis from 'ioredis';
 

@@ -2,24 +2,18 @@ import { Metrics } from '@app/observability';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Worker } from 'bullmq';
 
-import { NotifyProcessor } from '../notify/notify.processor';
-import { ReconcileProcessor } from '../reconcile/reconcile.processor';
-import { SubmitProcessor } from '../submit/submit.processor';
-import { UploadProcessor } from '../upload/upload.processor';
+import { Processors } from '../processors';
 
 /** Counts attempts, retries and final failures of every queue's jobs from the workers' events. */
 @Injectable()
 export class JobMetrics implements OnApplicationBootstrap {
   constructor(
     private readonly metrics: Metrics,
-    private readonly submit: SubmitProcessor,
-    private readonly upload: UploadProcessor,
-    private readonly notify: NotifyProcessor,
-    private readonly reconcile: ReconcileProcessor,
+    private readonly processors: Processors,
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const host of [this.submit, this.upload, this.notify, this.reconcile]) {
+    for (const host of this.processors.all()) {
       this.observe(host.worker);
     }
   }

@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/observability';
+import { REDIS } from '@app/redis';
 import { BlogScraper } from '@app/scraper';
 import { Inject, Injectable } from '@nestjs/common';
 import type IORedis from 'ioredis';

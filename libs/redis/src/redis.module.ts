@@ -1,9 +1,9 @@
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/observability';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type IORedis from 'ioredis';
 
 import { createRedisConnection } from './redis-connection';
+import { REDIS } from './redis-token';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {

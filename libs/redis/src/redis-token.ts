@@ -1,5 +1,5 @@
 /**
  * Injection token of the shared fail-fast Redis client (health checks, rate limits, caches).
- * Defined here, below libs/queues (which provides it), so health checks need no queue code.
+ * A token of its own, so code that only uses the client needs neither the module nor queue code.
  */
 export const REDIS = Symbol('REDIS');
