@@ -1,34 +1,22 @@
-// `npm run cli -- <command> [flags]`: manage users, tokens and credits.
-import { parseArgs } from 'node:util';
-
+// `npm run cli -- <command> [flags]`: manage users, tokens and credits. `--help` lists the commands.
 import { loadConfigOrExit } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 
 import { CliModule } from './cli/cli.module';
-import { COMMANDS, UsageError } from './cli/commands';
+import { COMMANDS } from './cli/commands';
+import { UsageError } from './cli/command';
+import { parseCommandLine } from './cli/command-line';
+import { renderError, renderReport } from './cli/output';
 
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([, c]) => `  ${c.usage.padEnd(60)} ${c.summary}`);
-  return `Usage: npm run cli -- <command> [flags]\n\nCommands:\n${lines.join('\n')}\n`;
-}
-
+/** Exit codes: 0 done, 1 failed (or a check said no), 2 the command line was wrong. */
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const command = name ? COMMANDS[name] : undefined;
-  if (!command) {
-    process.stderr.write(`${name ? `Unknown command "${name}".\n\n` : ''}${usage()}`);
-    return 2;
+  const line = parseCommandLine(argv, COMMANDS);
+  if (line.kind === 'help') {
+    process.stdout.write(line.text);
+    return 0;
   }
-  let flags;
-  try {
-    flags = parseArgs({
-      args: rest,
-      options: command.flags,
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\nUsage: npm run cli -- ${command.usage}\n`);
+  if (line.kind === 'usage-error') {
+    process.stderr.write(renderError(line.message, line.usage, line.json));
     return 2;
   }
   const config = loadConfigOrExit();
@@ -36,14 +24,15 @@ async function main(argv: string[]): Promise<number> {
     logger: ['error'],
   });
   try {
-    return await command.run(app, flags, (line) => process.stdout.write(`${line}\n`));
+    const report = await line.work(app);
+    process.stdout.write(renderReport(report, line.json));
+    return report.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\nUsage: npm run cli -- ${command.usage}\n`);
-      return 2;
-    }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    // An unknown --email is the operator's mistake (usage, 2); anything else is a failure (1).
+    const usage = error instanceof UsageError ? line.usage : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(renderError(message, usage, line.json));
+    return usage ? 2 : 1;
   } finally {
     await app.close();
   }

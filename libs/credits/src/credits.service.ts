@@ -13,6 +13,18 @@ export class InsufficientCreditsError extends Error {
   }
 }
 
+/** Thrown when a correction would take the balance below zero; nothing is written. */
+export class NegativeBalanceError extends Error {
+  constructor(
+    readonly balance: number,
+    readonly delta: number,
+  ) {
+    super(
+      `Cannot take ${-delta} credits: the balance is ${balance}, and a balance cannot go below zero.`,
+    );
+  }
+}
+
 export class UnknownUserError extends Error {
   constructor(userId: string) {
     super(`No user with id ${userId}.`);
@@ -20,7 +32,7 @@ export class UnknownUserError extends Error {
 }
 
 /**
- * Grants and refunds: one ledger row and the matching balance change in the same transaction, so
+ * Grants, adjustments and refunds: one ledger row and the matching balance change in the same transaction, so
  * `balance = sum(ledger)` always holds. (The charge is part of the create statement, in
  * libs/infographs, so that it costs one round trip.)
  */
@@ -44,6 +56,23 @@ export class CreditsService {
     const run = (m: EntityManager) =>
       this.applyEntry(m, userId, amount, options.reason ?? 'grant', { note: options.note });
     return options.manager ? run(options.manager) : this.dataSource.transaction(run);
+  }
+
+  /**
+   * An operator's correction, either sign, with a required note saying why. Like every change it
+   * is a conditional balance update and one ledger entry in one transaction; a negative one that
+   * would take the balance below zero changes nothing and throws NegativeBalanceError.
+   */
+  async adjust(userId: string, delta: number, note: string): Promise<number> {
+    if (!Number.isInteger(delta) || delta === 0) {
+      throw new RangeError('An adjustment must be a non-zero whole number of credits.');
+    }
+    if (note.trim() === '') {
+      throw new RangeError('An adjustment needs a note saying why.');
+    }
+    return this.dataSource.transaction((m) =>
+      this.applyEntry(m, userId, delta, 'adjustment', { note: note.trim() }),
+    );
   }
 
   /**
@@ -95,14 +124,20 @@ export class CreditsService {
   ): Promise<number> {
     const rows = await addToBalance(manager, userId, amount);
     if (rows.length === 0) {
-      throw new UnknownUserError(userId);
+      const user = await manager.findOneBy(User, { id: userId });
+      throw user ? new NegativeBalanceError(user.balance, amount) : new UnknownUserError(userId);
     }
     await manager.insert(CreditLedgerEntry, { userId, amount, reason, note: extra.note ?? null });
     return rows[0].balance;
   }
 }
 
-/** Adds `delta` to a balance and returns the new balance (no row when the user is unknown). */
+/**
+ * Adds `delta` to a balance unless that would take it below zero, and returns the new balance (no
+ * row when the user is unknown or the balance too low). The condition makes "too low" a clear
+ * error for the caller instead of a `ck_users_balance_non_negative` violation, and, being part of
+ * the update, holds under concurrent charges.
+ */
 async function addToBalance(
   manager: EntityManager,
   userId: string,
@@ -113,7 +148,8 @@ async function addToBalance(
     .update(User)
     .set({ balance: () => 'balance + :delta' })
     .setParameter('delta', delta)
-    .where('id = :userId', { userId });
+    .where('id = :userId', { userId })
+    .andWhere('balance + :delta >= 0');
   const result = await query.returning('balance').execute();
   return result.raw as { balance: number }[];
 }

@@ -1,3 +1,8 @@
 export { CreditsModule } from './credits.module';
-export { CreditsService, InsufficientCreditsError, UnknownUserError } from './credits.service';
+export {
+  CreditsService,
+  InsufficientCreditsError,
+  NegativeBalanceError,
+  UnknownUserError,
+} from './credits.service';
 export { checkLedger, type LedgerProblem } from './ledger-check';

@@ -12,7 +12,8 @@ import {
 import { Infograph } from './infograph.entity';
 import { User } from './user.entity';
 
-export const LEDGER_REASONS = ['grant', 'purchase', 'charge', 'refund'] as const;
+/** `adjustment`: an operator's correction (`credits:adjust`), either sign, always with a note. */
+export const LEDGER_REASONS = ['grant', 'purchase', 'charge', 'refund', 'adjustment'] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 
 /**
@@ -20,10 +21,15 @@ export type LedgerReason = (typeof LEDGER_REASONS)[number];
  * database allows one refund per infograph whatever retries or crashes occur.
  */
 @Entity({ name: 'credit_ledger' })
-@Check('ck_credit_ledger_reason', `"reason" IN ('grant', 'purchase', 'charge', 'refund')`)
+// TypeORM compares checks by name only: a changed expression needs a migration written by hand
+// (see 1796100000000-ledger-adjustments.ts).
+@Check(
+  'ck_credit_ledger_reason',
+  `"reason" IN ('grant', 'purchase', 'charge', 'refund', 'adjustment')`,
+)
 @Check(
   'ck_credit_ledger_sign',
-  `("reason" = 'charge' AND "amount" <= 0) OR ("reason" <> 'charge' AND "amount" >= 0)`,
+  `("reason" = 'charge' AND "amount" <= 0) OR ("reason" = 'adjustment' AND "amount" <> 0) OR ("reason" NOT IN ('charge', 'adjustment') AND "amount" >= 0)`,
 )
 @Index('uq_ledger_refund_per_infograph', ['infographId'], {
   unique: true,
