@@ -1,5 +1,8 @@
 /** The api's JSON, as the page reads it (see the README's HTTP API table). */
 
+// A copy of the server's vocabulary, libs/database/src/entities/infograph-status.ts (the source of
+// truth): the page is bundled on its own by esbuild, and that lib's index would pull TypeORM into
+// the browser. Keep the two in step.
 export const STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -50,6 +53,7 @@ export interface CreateResponse {
   credits_used: number;
 }
 
+/** As the server's `isTerminal` (libs/database/src/entities/infograph-status.ts). */
 export function isTerminal(status: Status): boolean {
   return status === 'completed' || status === 'failed';
 }

@@ -3,3 +3,4 @@ export { ConfigModule } from './config.module';
 export { ConfigError, loadConfig, loadConfigOrExit, loadDotEnv } from './load-config';
 export { startupWarnings } from './startup-warnings';
 export { DEV_FAL_WEBHOOK_SECRET } from './environment';
+export { PublicUrls } from './public-urls';

@@ -18,11 +18,10 @@ export interface CreateInfographsCommand {
   count: number;
 }
 
-/** The create answer, in the guide's shape (ids are UUIDs; the submit happens in the worker). */
-export interface CreateInfographsResponse {
-  infographs: { id: string; request_id: null; status: 'pending'; status_url: string }[];
-  total_submitted: number;
-  credits_used: number;
+/** What one create made: the `pending` infographs (in order) and what they cost together. */
+export interface CreatedInfographs {
+  ids: string[];
+  creditsUsed: number;
 }
 
 /** An `Idempotency-Key` reused with a different body; mapped to 409. */
@@ -47,23 +46,25 @@ export class InfographCreationService {
   /**
    * Charges and creates the infographs in one transaction: the conditional balance update, one
    * ledger entry, one `pending` row per image, and the idempotency record. Nothing is created when
-   * credits are short. With a key already used for the same body, the first answer is returned
-   * and nothing is charged again.
+   * credits are short. `respond` (pure: it runs inside the transaction) shapes the caller's answer
+   * from what was made; with a key that answer is stored in the same transaction, and a retry with
+   * the key and the same body gets it back unchanged (`replayed`) and is not charged again.
    */
-  async create(
+  async create<R extends object>(
     userId: string,
     command: CreateInfographsCommand,
+    respond: (created: CreatedInfographs) => R,
     idempotencyKey?: string,
-  ): Promise<{ response: CreateInfographsResponse; replayed: boolean }> {
+  ): Promise<{ response: R; replayed: boolean }> {
     const requestHash = idempotencyKey ? hashCommand(command) : '';
     try {
       // Only a keyed create needs a transaction (claim the key, create, store the answer);
       // otherwise the create is one atomic statement.
       const response = idempotencyKey
         ? await this.dataSource.transaction((manager) =>
-            this.createIn(manager, userId, command, { key: idempotencyKey, requestHash }),
+            this.createIn(manager, userId, command, respond, { key: idempotencyKey, requestHash }),
           )
-        : await this.createIn(this.dataSource.manager, userId, command);
+        : await this.createIn(this.dataSource.manager, userId, command, respond);
       return { response, replayed: false };
     } catch (error) {
       if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) {
@@ -76,16 +77,18 @@ export class InfographCreationService {
       if (stored.requestHash !== requestHash) {
         throw new IdempotencyConflictError();
       }
-      return { response: stored.responseBody as CreateInfographsResponse, replayed: true };
+      // The answer `respond` made the first time: the caller's own shape.
+      return { response: stored.responseBody as R, replayed: true };
     }
   }
 
-  private async createIn(
+  private async createIn<R extends object>(
     manager: EntityManager,
     userId: string,
     command: CreateInfographsCommand,
+    respond: (created: CreatedInfographs) => R,
     idempotency?: { key: string; requestHash: string },
-  ): Promise<CreateInfographsResponse> {
+  ): Promise<R> {
     if (idempotency) {
       // Claim the key first: a concurrent request with the same key waits here on the unique
       // index until this transaction ends, then sees the stored answer.
@@ -98,17 +101,7 @@ export class InfographCreationService {
         throw new KeyAlreadyUsed();
       }
     }
-    const { ids, cost } = await this.chargeAndInsert(manager, userId, command);
-    const response: CreateInfographsResponse = {
-      infographs: ids.map((id) => ({
-        id,
-        request_id: null,
-        status: 'pending',
-        status_url: `${this.config.api.publicUrl}/api/infographs/status/${id}/`,
-      })),
-      total_submitted: ids.length,
-      credits_used: cost,
-    };
+    const response = respond(await this.chargeAndInsert(manager, userId, command));
     if (idempotency) {
       await manager.update(
         IdempotencyKey,
@@ -123,7 +116,7 @@ export class InfographCreationService {
     manager: EntityManager,
     userId: string,
     command: CreateInfographsCommand,
-  ): Promise<{ ids: string[]; cost: number }> {
+  ): Promise<CreatedInfographs> {
     const unitPrice = priceOf(command.resolution, this.config.credits);
     const cost = unitPrice * command.count;
     const rows = await preparedQuery<{ id: string }>(manager, CHARGE_AND_INSERT, [
@@ -145,7 +138,7 @@ export class InfographCreationService {
       }
       throw new InsufficientCreditsError(user.balance, cost);
     }
-    return { ids: rows.map((r) => r.id), cost };
+    return { ids: rows.map((r) => r.id), creditsUsed: cost };
   }
 }
 

@@ -12,18 +12,12 @@ export { Mailer } from './mailer.service';
 export { NotificationsModule } from './notifications.module';
 export type { NotificationsModuleOptions } from './notifications.module';
 export {
-  INFOGRAPH_STATUSES,
   parseRealtimeEvent,
   realtimeChannel,
   serializeRealtimeEvent,
   toClientMessage,
 } from './realtime-event';
-export type {
-  InfographUpdatedEvent,
-  RealtimeClientMessage,
-  RealtimeEvent,
-  RealtimeInfographStatus,
-} from './realtime-event';
+export type { RealtimeEvent } from './realtime-event';
 export { RealtimeEventsModule } from './realtime-events.module';
 export { RealtimePublisher } from './realtime.publisher';
 export { RealtimeSubscriber } from './realtime.subscriber';

@@ -1,29 +1,15 @@
 /**
- * Wire format of the real-time events: published by the worker (and the api) on one Redis channel
- * and forwarded, minus `userId`, to the WebSocket clients of that user. Clients parse these
- * messages, so a change here is a breaking API change.
+ * The envelope of every real-time event on the deployment's Redis channel: `type` says what it
+ * is, `userId` whose open pages may see it. This adapter carries and routes events; what one holds
+ * besides is its publisher's wire format (an infograph's: libs/infographs `InfographUpdatedEvent`,
+ * which the api checks before forwarding). Clients parse these messages, so the envelope is wire
+ * format too.
  */
-export const INFOGRAPH_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
-export type RealtimeInfographStatus = (typeof INFOGRAPH_STATUSES)[number];
-
-export interface InfographUpdatedEvent {
-  type: 'infograph.updated';
+export interface RealtimeEvent {
+  type: string;
   /** Routing only: who may see the event. Never sent to clients. */
   userId: string;
-  infograph: {
-    id: string;
-    status: RealtimeInfographStatus;
-    image_url: string | null;
-    error_message: string | null;
-    /** ISO 8601. */
-    updated_at: string;
-  };
 }
-
-export type RealtimeEvent = InfographUpdatedEvent;
-
-/** What a WebSocket client receives: the event without its routing field. */
-export type RealtimeClientMessage = Omit<RealtimeEvent, 'userId'>;
 
 /** One channel for all events of a deployment; the prefix keeps test runs and apps apart. */
 export function realtimeChannel(redisPrefix: string): string {
@@ -37,12 +23,12 @@ export function serializeRealtimeEvent(event: RealtimeEvent): string {
 /** The client's JSON: `userId` is dropped so a socket never learns internal routing data. */
 export function toClientMessage(event: RealtimeEvent): string {
   const { userId: _userId, ...message } = event;
-  return JSON.stringify(message satisfies RealtimeClientMessage);
+  return JSON.stringify(message);
 }
 
 /**
- * Reads a message from the channel. Returns null for anything malformed (another version of the
- * app, or a stray publish) so one bad message cannot break delivery of the others.
+ * Reads a message from the channel: the whole event when it has an envelope, null for anything
+ * else (a stray publish) so one bad message cannot break delivery of the others.
  */
 export function parseRealtimeEvent(raw: string): RealtimeEvent | null {
   let value: unknown;
@@ -51,41 +37,18 @@ export function parseRealtimeEvent(raw: string): RealtimeEvent | null {
   } catch {
     return null;
   }
-  if (!isRecord(value) || value.type !== 'infograph.updated' || !isNonEmptyString(value.userId)) {
-    return null;
-  }
-  const infograph = value.infograph;
   if (
-    !isRecord(infograph) ||
-    !isNonEmptyString(infograph.id) ||
-    !INFOGRAPH_STATUSES.includes(infograph.status as RealtimeInfographStatus) ||
-    !isStringOrNull(infograph.image_url) ||
-    !isStringOrNull(infograph.error_message) ||
-    typeof infograph.updated_at !== 'string'
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !isNonEmptyString((value as Record<string, unknown>).type) ||
+    !isNonEmptyString((value as Record<string, unknown>).userId)
   ) {
     return null;
   }
-  return {
-    type: 'infograph.updated',
-    userId: value.userId,
-    infograph: {
-      id: infograph.id,
-      status: infograph.status as RealtimeInfographStatus,
-      image_url: infograph.image_url,
-      error_message: infograph.error_message,
-      updated_at: infograph.updated_at,
-    },
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return value as RealtimeEvent;
 }
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
-}
-
-function isStringOrNull(value: unknown): value is string | null {
-  return value === null || typeof value === 'string';
 }

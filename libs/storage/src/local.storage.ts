@@ -15,6 +15,8 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { PublicUrls } from '@app/config';
+
 import { toFsStorageError } from './classify-error';
 import { prepareBody } from './counted-body';
 import {
@@ -23,12 +25,7 @@ import {
   PutObjectMeta,
   PutObjectResult,
 } from './object-storage';
-import {
-  assertValidKey,
-  contentTypeForKey,
-  encodeKeyForUrl,
-  trimTrailingSlashes,
-} from './storage-key';
+import { assertValidKey, contentTypeForKey } from './storage-key';
 import { InvalidStorageKeyError } from './storage.error';
 
 export interface LocalStorageOptions {
@@ -67,14 +64,14 @@ const MAX_KNOWN_DIRS = 10_000;
 /** The default without storage settings: files under a folder that the api serves at `/files/`. */
 export class LocalStorage implements ObjectStorage {
   readonly root: string;
-  private readonly publicBaseUrl: string;
+  private readonly urls: PublicUrls;
   private readonly fsync: boolean;
   /** So that a put into an existing folder costs no mkdir (two file-system calls each). */
   private readonly knownDirs = new Set<string>();
 
   constructor(options: LocalStorageOptions) {
     this.root = resolve(options.root);
-    this.publicBaseUrl = trimTrailingSlashes(options.publicBaseUrl);
+    this.urls = new PublicUrls(options.publicBaseUrl);
     this.fsync = options.fsync ?? true;
   }
 
@@ -129,7 +126,7 @@ export class LocalStorage implements ObjectStorage {
 
   publicUrl(key: string): string {
     assertValidKey(key);
-    return `${this.publicBaseUrl}/files/${encodeKeyForUrl(key)}`;
+    return this.urls.file(key);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -3,17 +3,7 @@ import { CreditsService } from '@app/credits';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 
-interface CreditsResponse {
-  balance: number;
-  entries: {
-    id: string;
-    amount: number;
-    reason: string;
-    infograph_id: string | null;
-    note: string | null;
-    created_at: string;
-  }[];
-}
+import { CreditsResponse } from './dto/credits.response';
 
 @ApiTags('credits')
 @Controller('api/credits')
@@ -27,16 +17,6 @@ export class CreditsController {
       this.credits.balanceOf(user.id),
       this.credits.recentEntries(user.id, 20),
     ]);
-    return {
-      balance,
-      entries: entries.map((e) => ({
-        id: e.id,
-        amount: e.amount,
-        reason: e.reason,
-        infograph_id: e.infographId,
-        note: e.note,
-        created_at: e.createdAt.toISOString(),
-      })),
-    };
+    return CreditsResponse.from(balance, entries);
   }
 }

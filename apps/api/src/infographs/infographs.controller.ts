@@ -1,11 +1,9 @@
 import { AuthenticatedUser, CurrentUser } from '@app/auth';
+import { PublicUrls } from '@app/config';
 import {
-  CreateInfographsResponse,
   InfographCreationService,
   InfographQueriesService,
-  InfographView,
   normaliseAspectRatio,
-  toInfographView,
 } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
@@ -29,6 +27,9 @@ import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
 import { CreateInfographsDto } from './dto/create-infographs.dto';
+import { CreateInfographsResponse } from './dto/create-infographs.response';
+import { InfographPageResponse } from './dto/infograph-page.response';
+import { InfographResponse } from './dto/infograph.response';
 import { ListInfographsQuery } from './dto/list-infographs.query';
 
 const CREATE_EXAMPLE = {
@@ -63,6 +64,7 @@ export class InfographsController {
     private readonly queries: InfographQueriesService,
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
+    private readonly urls: PublicUrls,
   ) {}
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
@@ -97,6 +99,7 @@ export class InfographsController {
         resolution: body.resolution ?? '1K',
         count: body.number_of_infographs ?? 1,
       },
+      (created) => CreateInfographsResponse.from(created, this.urls),
       idempotencyKey,
     );
     if (!replayed) {
@@ -123,12 +126,12 @@ export class InfographsController {
   async status(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,
-  ): Promise<InfographView> {
+  ): Promise<InfographResponse> {
     const infograph = isUUID(id) ? await this.queries.findOwned(user.id, id) : null;
     if (!infograph) {
       throw new NotFoundException(`No infograph ${id} for this account.`);
     }
-    return toInfographView(infograph);
+    return InfographResponse.from(infograph);
   }
 
   /** The user's history, newest first, `next_cursor` for the following page. */
@@ -137,12 +140,12 @@ export class InfographsController {
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListInfographsQuery,
-  ): Promise<{ items: InfographView[]; next_cursor: string | null }> {
+  ): Promise<InfographPageResponse> {
     const page = await this.queries.history(user.id, {
       status: query.status,
       limit: query.limit ?? 20,
       cursor: query.cursor,
     });
-    return { items: page.items.map(toInfographView), next_cursor: page.nextCursor };
+    return InfographPageResponse.from(page);
   }
 }

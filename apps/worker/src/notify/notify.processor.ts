@@ -1,8 +1,8 @@
-import { AppConfig } from '@app/config';
-import type { Infograph } from '@app/database';
+import { AppConfig, PublicUrls } from '@app/config';
+import { type Infograph, isTerminal } from '@app/database';
 import { InfographStateService } from '@app/infographs';
 import { Mailer } from '@app/notifications';
-import { JobData } from '@app/queues';
+import { JobData, QUEUES } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -14,7 +14,7 @@ import { RealtimeEvents } from './realtime-events';
  * Tells the user an infograph is done (completed or failed): a real-time event to open pages and
  * an e-mail. A failure here retries the job and never touches the infograph's status.
  */
-@Processor('notify')
+@Processor(QUEUES.notify)
 export class NotifyProcessor extends StepProcessor {
   private readonly logger = new Logger('Notify');
 
@@ -23,13 +23,14 @@ export class NotifyProcessor extends StepProcessor {
     private readonly events: RealtimeEvents,
     private readonly mailer: Mailer,
     private readonly state: InfographStateService,
+    private readonly urls: PublicUrls,
   ) {
     super(config);
   }
 
   async process(job: Job<JobData<'notify'>>): Promise<string> {
     const infograph = await this.state.findWithOwnerEmail(job.data.infographId);
-    if (!infograph || (infograph.status !== 'completed' && infograph.status !== 'failed')) {
+    if (!infograph || !isTerminal(infograph.status)) {
       return 'skipped: not terminal';
     }
     // The event first and the e-mail last: nothing can fail after the e-mail went out, so a
@@ -48,7 +49,7 @@ export class NotifyProcessor extends StepProcessor {
         infographId: i.id,
         prompt: i.prompt,
         imageUrl: i.imageUrl,
-        statusUrl: `${this.config.api.publicUrl}/api/infographs/status/${i.id}/`,
+        statusUrl: this.urls.statusOf(i.id),
       });
     }
     return this.mailer.sendInfographFailed(to, {

@@ -1,4 +1,5 @@
 import type { Infograph } from '@app/database';
+import { infographUpdatedEvent } from '@app/infographs';
 import { RealtimePublisher } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
 
@@ -27,16 +28,6 @@ export class RealtimeEvents {
   }
 
   async publishOrThrow(i: InfographSnapshot): Promise<void> {
-    await this.publisher.publish({
-      type: 'infograph.updated',
-      userId: i.userId,
-      infograph: {
-        id: i.id,
-        status: i.status,
-        image_url: i.imageUrl,
-        error_message: i.errorMessage,
-        updated_at: i.updatedAt.toISOString(),
-      },
-    });
+    await this.publisher.publish(infographUpdatedEvent(i));
   }
 }

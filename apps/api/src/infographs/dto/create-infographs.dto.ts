@@ -1,5 +1,9 @@
-import { FAL_MAX_IMAGES, FAL_RESOLUTIONS } from '@app/fal';
-import { normaliseAspectRatio } from '@app/infographs';
+import {
+  ASPECT_RATIOS,
+  MAX_IMAGES_PER_REQUEST,
+  RESOLUTIONS,
+  normaliseAspectRatio,
+} from '@app/infographs';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -22,7 +26,7 @@ const IsAspectRatio = () =>
       validate: (value: unknown) =>
         typeof value === 'string' && normaliseAspectRatio(value) !== null,
       defaultMessage: () =>
-        'aspect_ratio must be one of 21:9, 16:9, 3:2, 4:3, 5:4, 1:1, 4:5, 3:4, 2:3, 9:16 (16/9 also accepted)',
+        `aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')} (16/9 also accepted)`,
     },
   });
 
@@ -70,18 +74,18 @@ export class CreateInfographsDto {
   aspect_ratio?: string;
 
   @ApiPropertyOptional({
-    enum: FAL_RESOLUTIONS,
+    enum: RESOLUTIONS,
     default: '1K',
     example: '2K',
     description: '4K costs 2 credits per image',
   })
   @IsOptional()
-  @IsIn(FAL_RESOLUTIONS, { message: 'resolution must be one of 1K, 2K, 4K' })
+  @IsIn(RESOLUTIONS, { message: 'resolution must be one of 1K, 2K, 4K' })
   resolution?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: FAL_MAX_IMAGES, default: 1, example: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_IMAGES_PER_REQUEST, default: 1, example: 1 })
   @IsOptional()
-  @Max(FAL_MAX_IMAGES)
+  @Max(MAX_IMAGES_PER_REQUEST)
   @Min(1)
   @IsInt({ message: 'number_of_infographs must be a whole number' })
   number_of_infographs?: number;

@@ -7,7 +7,7 @@ export class ListInfographsQuery {
   @ApiPropertyOptional({ enum: INFOGRAPH_STATUSES })
   @IsOptional()
   @IsIn(INFOGRAPH_STATUSES, {
-    message: 'status must be one of pending, processing, completed, failed',
+    message: `status must be one of ${INFOGRAPH_STATUSES.join(', ')}`,
   })
   status?: InfographStatus;
 

@@ -1,0 +1,87 @@
+import { INFOGRAPH_STATUSES, type Infograph, type InfographStatus } from '@app/database';
+import { ASPECT_RATIOS, InfographUpdate, RESOLUTIONS, toInfographUpdate } from '@app/infographs';
+import { ApiProperty } from '@nestjs/swagger';
+
+/**
+ * `GET /api/infographs/status/:id/` and each history item: the guide's shape plus `error_message`
+ * and the image details. The fields a real-time event also carries come from the one mapping in
+ * libs/infographs (`toInfographUpdate`), so a page shows the same whichever way it heard.
+ */
+export class InfographResponse implements InfographUpdate {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: INFOGRAPH_STATUSES, example: 'completed' })
+  status!: InfographStatus;
+
+  @ApiProperty({ example: 'Create an infographic about climate change' })
+  prompt!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  blog_url!: string | null;
+
+  @ApiProperty({ enum: ASPECT_RATIOS, example: '16:9', description: "Normalised to fal's form" })
+  aspect_ratio!: string;
+
+  @ApiProperty({ enum: RESOLUTIONS, example: '1K' })
+  resolution!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "fal's request id, once submitted",
+  })
+  request_id!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://images.example.com/infographs/u/5b0c4f1e.png',
+    description: 'Our copy of the image; set once completed',
+  })
+  image_url!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 1376 })
+  width!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 768 })
+  height!: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'Why it failed (its credits were refunded)',
+  })
+  error_message!: string | null;
+
+  @ApiProperty({ type: 'integer', example: 1 })
+  credits_charged!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at!: string;
+
+  static from(i: Infograph): InfographResponse {
+    const update = toInfographUpdate(i);
+    // Field order is the JSON clients have always received.
+    return {
+      id: update.id,
+      status: update.status,
+      prompt: i.prompt,
+      blog_url: i.blogUrl,
+      aspect_ratio: i.aspectRatio,
+      resolution: i.resolution,
+      request_id: i.falRequestId,
+      image_url: update.image_url,
+      width: i.width,
+      height: i.height,
+      error_message: update.error_message,
+      credits_charged: i.creditsCharged,
+      created_at: i.createdAt.toISOString(),
+      updated_at: update.updated_at,
+    };
+  }
+}
