@@ -12,6 +12,7 @@ export default tseslint.config(
       'apps/web/dist/**',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,
