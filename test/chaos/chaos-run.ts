@@ -639,7 +639,7 @@ export async function runChaos(
     const webhookOutcomes = Object.fromEntries(
       (
         await db.query<{ outcome: string; n: number }>(
-          `SELECT outcome, count(*)::int AS n FROM webhook_deliveries GROUP BY outcome`,
+          `SELECT outcome, count(*)::int AS n FROM fal_webhook_deliveries GROUP BY outcome`,
         )
       ).rows.map((r) => [r.outcome, r.n]),
     );

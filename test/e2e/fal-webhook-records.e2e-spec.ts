@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { ReconcileProcessor } from '../../apps/worker/src/reconcile/reconcile.processor';
-import { issuedWebhookPath } from '../support/fal-webhook-signing';
+import { forgedWebhookHeaders, issuedWebhookPath } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
 import { httpRequest } from '../support/test-app';
 
@@ -19,7 +19,7 @@ describe('fal webhook records', () => {
   const rejectedRows = async () =>
     (
       await flow.api.dataSource.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE outcome = 'invalid_signature'`,
+        `SELECT count(*)::int AS n FROM fal_webhook_deliveries WHERE outcome = 'invalid_signature'`,
       )
     )[0].n;
 
@@ -35,12 +35,7 @@ describe('fal webhook records', () => {
       const id = randomUUID();
       const response = await httpRequest(flow.api.url, 'POST', issuedWebhookPath(id), {
         body: { request_id: 'forged', status: 'OK', payload: { images: [] } },
-        headers: {
-          'x-fal-webhook-request-id': 'forged',
-          'x-fal-webhook-user-id': 'mallory',
-          'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-          'x-fal-webhook-signature': 'ab'.repeat(64),
-        },
+        headers: forgedWebhookHeaders('forged'),
       });
       expect(response.status).toBe(401);
     }
@@ -50,7 +45,7 @@ describe('fal webhook records', () => {
     expect(written).toBeLessThanOrEqual(10);
     const metrics = (await flow.api.request('GET', '/metrics')).body as string;
     expect(
-      sample(metrics, 'ainfographic_webhook_deliveries_total{outcome="invalid_signature"}'),
+      sample(metrics, 'ainfographic_fal_webhook_deliveries_total{outcome="invalid_signature"}'),
     ).toBe(forged);
   });
 
@@ -58,7 +53,7 @@ describe('fal webhook records', () => {
     const ds = flow.api.dataSource;
     const [oldId, freshId] = [randomUUID(), randomUUID()];
     await ds.query(
-      `INSERT INTO webhook_deliveries (infograph_id, outcome, signature_verified, received_at)
+      `INSERT INTO fal_webhook_deliveries (infograph_id, outcome, signature_verified, received_at)
        VALUES ($1, 'orphan', true, now() - interval '31 days'),
               ($2, 'orphan', true, now() - interval '29 days')`,
       [oldId, freshId],
@@ -66,7 +61,7 @@ describe('fal webhook records', () => {
     // The flow's own scheduled reconciler may run first: either way, the old row goes.
     await flow.worker.get(ReconcileProcessor).process();
     const left = await ds.query<{ infograph_id: string }[]>(
-      `SELECT infograph_id FROM webhook_deliveries WHERE infograph_id = ANY($1)`,
+      `SELECT infograph_id FROM fal_webhook_deliveries WHERE infograph_id = ANY($1)`,
       [[oldId, freshId]],
     );
     expect(left).toEqual([{ infograph_id: freshId }]);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { SCRAPER_OPTIONS, type ScraperOptions } from '@app/scraper';
 
 import { aUserWithCredits } from '../support/factories';
+import { forgedWebhookHeaders } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
 import { assertLedgerConsistent } from '../support/ledger';
 import { httpRequest } from '../support/test-app';
@@ -237,12 +238,7 @@ describe('generation flow: create → submit → webhook → upload → complete
       `/api/infographs/webhook/${id}/`,
       {
         body: { request_id: 'r', status: 'OK', payload: { images: [] } },
-        headers: {
-          'x-fal-webhook-request-id': 'r',
-          'x-fal-webhook-user-id': 'u',
-          'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-          'x-fal-webhook-signature': 'ab'.repeat(64),
-        },
+        headers: forgedWebhookHeaders('r'),
       },
     );
     expect(signedLooking.status).toBe(401);

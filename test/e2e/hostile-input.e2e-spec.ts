@@ -97,7 +97,7 @@ describe('hostile input', () => {
 
   const deliveries = async (infographId: string) =>
     q<{ outcome: string; fal_request_id: string | null }>(
-      `SELECT outcome, fal_request_id FROM webhook_deliveries WHERE infograph_id = $1 ORDER BY received_at`,
+      `SELECT outcome, fal_request_id FROM fal_webhook_deliveries WHERE infograph_id = $1 ORDER BY received_at`,
       [infographId],
     );
 
@@ -576,7 +576,7 @@ describe('hostile input', () => {
       expect(response.status).toBe(401);
       expect(await snapshot(user.id)).toEqual(before);
       const [{ n }] = await q<{ n: number }>(
-        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE outcome = 'invalid_signature' AND received_at > now() - interval '1 minute'`,
+        `SELECT count(*)::int AS n FROM fal_webhook_deliveries WHERE outcome = 'invalid_signature' AND received_at > now() - interval '1 minute'`,
       );
       expect(n).toBeGreaterThan(0);
     });
@@ -620,7 +620,7 @@ describe('hostile input', () => {
       }
       expect(await snapshot(user.id)).toEqual(afterFirst);
       const outcomes = await q<{ outcome: string }>(
-        `SELECT outcome FROM webhook_deliveries WHERE infograph_id = $1 ORDER BY received_at`,
+        `SELECT outcome FROM fal_webhook_deliveries WHERE infograph_id = $1 ORDER BY received_at`,
         [target.id],
       );
       expect(outcomes.map((o) => o.outcome)).toEqual([

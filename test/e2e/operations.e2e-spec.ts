@@ -82,11 +82,11 @@ describe('metrics, rate limits, docs, body limit', () => {
 
     const api = (await flow.api.request('GET', '/metrics')).body as string;
     expect(sample(api, 'ainfographic_infographs_created_total')).toBeGreaterThanOrEqual(1);
-    expect(sample(api, 'ainfographic_webhook_deliveries_total{outcome="invalid_signature"}')).toBe(
-      1,
-    );
     expect(
-      sample(api, 'ainfographic_webhook_deliveries_total{outcome="accepted"}'),
+      sample(api, 'ainfographic_fal_webhook_deliveries_total{outcome="invalid_signature"}'),
+    ).toBe(1);
+    expect(
+      sample(api, 'ainfographic_fal_webhook_deliveries_total{outcome="accepted"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(api).toMatch(
       /ainfographic_http_request_duration_seconds_count\{method="POST",route="\/api\/infographs\/create",status_code="201"\} \d+/,

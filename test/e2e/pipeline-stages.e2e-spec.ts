@@ -110,16 +110,14 @@ describe('upload to S3, e-mail and live events through the whole pipeline', () =
   it('re-enqueues a submit job lost after the create transaction', async () => {
     const { user, token } = await aUserWithCredits(flow.api.app, 1);
     // The create committed but its enqueue never happened (a crash, a Redis blip).
-    const { response } = await flow.api.app.get(InfographCreationService).create(user.id, {
-      prompt: 'orphaned',
-      blogUrl: null,
-      aspectRatio: '1:1',
-      resolution: '1K',
-      count: 1,
-    });
-    expect((await flow.waitForTerminal(token, response.infographs[0].id, 30_000)).status).toBe(
-      'completed',
-    );
+    const { response } = await flow.api.app
+      .get(InfographCreationService)
+      .create(
+        user.id,
+        { prompt: 'orphaned', blogUrl: null, aspectRatio: '1:1', resolution: '1K', count: 1 },
+        (made) => made,
+      );
+    expect((await flow.waitForTerminal(token, response.ids[0], 30_000)).status).toBe('completed');
   });
 });
 

@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { ApiTokensService } from '@app/auth';
 import { AppConfig } from '@app/config';
-import { InfographUpdatedEvent, RealtimePublisher } from '@app/notifications';
-import { REDIS } from '@app/observability';
+import { InfographUpdatedEvent } from '@app/infographs';
+import { RealtimePublisher } from '@app/notifications';
+import { REDIS } from '@app/redis';
 import type IORedis from 'ioredis';
 import WebSocket from 'ws';
 

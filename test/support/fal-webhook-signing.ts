@@ -46,3 +46,13 @@ export function signedWebhookHeaders(
 export function issuedWebhookPath(infographId: string, secret = DEV_FAL_WEBHOOK_SECRET): string {
   return `/api/infographs/webhook/${infographId}/?token=${webhookToken(secret, infographId)}`;
 }
+
+/** fal's webhook headers, well-formed, with a signature no key made: what a forger sends. */
+export function forgedWebhookHeaders(requestId: string): Record<string, string> {
+  return {
+    'x-fal-webhook-request-id': requestId,
+    'x-fal-webhook-user-id': 'mallory',
+    'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'x-fal-webhook-signature': 'ab'.repeat(64),
+  };
+}

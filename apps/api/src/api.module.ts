@@ -4,8 +4,10 @@ import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
+import { PipelineModule } from '@app/pipeline';
 import { ObservabilityModule, loggingModule } from '@app/observability';
-import { QueuesModule, RedisModule } from '@app/queues';
+import { QueuesModule } from '@app/queues';
+import { RedisModule } from '@app/redis';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -14,8 +16,9 @@ import type { Logger } from 'pino';
 import { CreditsController } from './credits/credits.controller';
 import { FilesController } from './files/files.controller';
 import { InfographsController } from './infographs/infographs.controller';
-import { FalWebhookController } from './webhooks/fal-webhook.controller';
-import { FalWebhookService } from './webhooks/fal-webhook.service';
+import { FalWebhookController } from './fal-webhook/fal-webhook.controller';
+import { FalDeliveryRecords } from './fal-webhook/delivery-records';
+import { FalWebhookService } from './fal-webhook/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
 import { HealthController } from './ops/health.controller';
@@ -39,6 +42,7 @@ export class ApiModule {
         AuthModule,
         CreditsModule,
         InfographsModule,
+        PipelineModule,
         QueuesModule.forRoot('producer'),
         FalModule,
         StorageModule.forRoot(config.storage),
@@ -57,6 +61,7 @@ export class ApiModule {
       ],
       providers: [
         FalWebhookService,
+        FalDeliveryRecords,
         TokenRevocationListener,
         QueueDashboard,
         AdminLoginThrottle,

@@ -4,20 +4,27 @@ import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
 import { NotificationsModule } from '@app/notifications';
 import { ObservabilityModule, createRootLogger, loggingModule } from '@app/observability';
-import { QueuesModule, RedisModule } from '@app/queues';
+import { PipelineModule } from '@app/pipeline';
+import { QueuesModule } from '@app/queues';
+import { RedisModule } from '@app/redis';
 import { DEFAULT_SCRAPER_OPTIONS, ScraperModule } from '@app/scraper';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 
+import { FalConfirmation } from './fal-confirmation/fal-confirmation';
 import { FailureAccountant } from './failure/failure-accountant';
 import { JobMetrics } from './failure/job-metrics';
 import { HealthServer } from './health/health-server';
 import { NotifyProcessor } from './notify/notify.processor';
+import { Processors } from './processors';
 import { RealtimeEvents } from './notify/realtime-events';
 import { DeliveryRetention } from './reconcile/delivery-retention';
+import { ReconcileScheduler } from './reconcile/reconcile-scheduler';
 import { ReconcileProcessor } from './reconcile/reconcile.processor';
 import { BlogContextService } from './submit/blog-context.service';
 import { SubmitProcessor } from './submit/submit.processor';
+import { ImageCopier } from './upload/image-copier';
 import { UploadProcessor } from './upload/upload.processor';
 
 /** The worker: an application context (no HTTP api) that is the only consumer of the queues. */
@@ -33,6 +40,7 @@ export class WorkerModule {
         RedisModule,
         QueuesModule.forRoot('worker'),
         InfographsModule,
+        PipelineModule,
         FalModule,
         ScraperModule.forRoot({
           ...DEFAULT_SCRAPER_OPTIONS,
@@ -43,17 +51,23 @@ export class WorkerModule {
           mailer: { smtpUrl: config.mail.smtpUrl, from: config.mail.from },
         }),
         ObservabilityModule,
+        DiscoveryModule,
       ],
       providers: [
+        // First, so its start-up check runs before the other providers' bootstrap hooks.
+        Processors,
         HealthServer,
         FailureAccountant,
+        FalConfirmation,
         JobMetrics,
         RealtimeEvents,
         BlogContextService,
         SubmitProcessor,
         UploadProcessor,
+        ImageCopier,
         NotifyProcessor,
         ReconcileProcessor,
+        ReconcileScheduler,
         DeliveryRetention,
       ],
     };

@@ -222,7 +222,7 @@ export class Environment {
 
   // --- fal's webhook deliveries ---
   /**
-   * Rejected (badly signed) deliveries written to the log and to webhook_deliveries, per minute
+   * Rejected (badly signed) deliveries written to the log and to fal_webhook_deliveries, per minute
    * and api process; the rest are only counted in metrics, so forged traffic stays bounded.
    */
   @Transform(toInt)
@@ -230,7 +230,7 @@ export class Environment {
   @Min(0)
   WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE = 20;
 
-  /** webhook_deliveries older than this are deleted by the reconciler. */
+  /** fal_webhook_deliveries older than this are deleted by the reconciler. */
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -1,4 +1,4 @@
-import type { AppConfig } from '@app/config';
+import { type AppConfig, PublicUrls } from '@app/config';
 
 import { FalWebhookUrls, webhookToken } from './fal-webhook-url';
 
@@ -7,10 +7,10 @@ const SECRET_B = 'b'.repeat(32);
 const ID = '0b6f4f4e-6d2c-4b7a-9a55-3f0f5c1d2e3a';
 
 const urls = (secrets: string[]) =>
-  new FalWebhookUrls({
-    api: { publicUrl: 'https://api.example.com' },
-    fal: { webhookSecrets: secrets },
-  } as unknown as AppConfig);
+  new FalWebhookUrls(
+    { fal: { webhookSecrets: secrets } } as unknown as AppConfig,
+    new PublicUrls('https://api.example.com'),
+  );
 
 describe('FalWebhookUrls', () => {
   it('puts the infograph id and its token in the URL, under the first secret', () => {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 
-import { AppConfig } from '@app/config';
+import { AppConfig, PublicUrls } from '@app/config';
 
 /** The query parameter of the webhook URL that carries the per-infograph token. */
 export const WEBHOOK_TOKEN_PARAM = 'token';
@@ -20,12 +20,15 @@ export function webhookToken(secret: string, infographId: string): string {
 /** Builds the webhook URLs we hand fal, and recognises the tokens in them. */
 @Injectable()
 export class FalWebhookUrls {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly urls: PublicUrls,
+  ) {}
 
   /** `${PUBLIC_API_URL}/api/infographs/webhook/<id>/?token=…`, signed with the current secret. */
   forInfograph(infographId: string): string {
     const token = webhookToken(this.config.fal.webhookSecrets[0], infographId);
-    return `${this.config.api.publicUrl}/api/infographs/webhook/${infographId}/?${WEBHOOK_TOKEN_PARAM}=${token}`;
+    return `${this.urls.falWebhookOf(infographId)}?${WEBHOOK_TOKEN_PARAM}=${token}`;
   }
 
   /**

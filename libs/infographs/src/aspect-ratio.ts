@@ -1,9 +1,9 @@
-import { FAL_ASPECT_RATIOS, type FalAspectRatio } from '@app/fal';
+import { ASPECT_RATIOS, type AspectRatio } from './generation-options';
 
-/** Accepts the guide's `16/9` and fal's `16:9`; returns fal's form, or null if not a model ratio. */
-export function normaliseAspectRatio(value: string): FalAspectRatio | null {
+/** Accepts the guide's `16/9` and the model's `16:9`; returns `16:9`, or null if not offered. */
+export function normaliseAspectRatio(value: string): AspectRatio | null {
   const candidate = value.trim().replace('/', ':');
-  return (FAL_ASPECT_RATIOS as readonly string[]).includes(candidate)
-    ? (candidate as FalAspectRatio)
+  return (ASPECT_RATIOS as readonly string[]).includes(candidate)
+    ? (candidate as AspectRatio)
     : null;
 }

@@ -1,20 +1,47 @@
-import type { FalImage } from '@app/fal';
-
-/** What to tell the user when fal flags an image: nothing of it is published. */
+/** What to tell the user when an image is flagged: nothing of it is published. */
 export const NSFW_REASON =
   'The generated image was flagged as unsafe content and was not published; your credits were refunded.';
 
-/** fal's verdict on one request, whether it came by webhook or by polling. */
-export type FalOutcome =
-  { kind: 'ok'; images: FalImage[]; nsfw: boolean } | { kind: 'error'; message: string };
+/** An image the model made, as we keep it until the upload job has copied it. */
+export interface GeneratedImage {
+  url: string;
+  width?: number;
+  height?: number;
+  contentType?: string;
+}
 
-/** What the caller must do next after applying an outcome (enqueueing is the caller's job). */
+/** The model's verdict on one request, whether it came by webhook or by polling. */
+export type GenerationOutcome =
+  { kind: 'ok'; images: GeneratedImage[]; nsfw: boolean } | { kind: 'error'; message: string };
+
+/** What applying an outcome did; what follows (upload, notify) is decided from this. */
 export type AppliedOutcome =
-  | 'accepted' // image recorded: enqueue upload
-  | 'failed' // failed and refunded: enqueue notify
+  | 'accepted' // image recorded: upload follows
+  | 'failed' // failed and refunded: notify follows
   | 'duplicate' // already had this result: nothing to do
   | 'ignored_terminal'; // completed or failed already: nothing changes
 
 export function describeFalError(message: string): string {
   return `Image generation failed at fal.ai: ${message}`.slice(0, 2000);
+}
+
+/** An OK verdict with an image we may publish. */
+export function isUsableImage(
+  outcome: GenerationOutcome,
+): outcome is { kind: 'ok'; images: [GeneratedImage, ...GeneratedImage[]]; nsfw: false } {
+  return outcome.kind === 'ok' && !outcome.nsfw && outcome.images.length > 0;
+}
+
+/** Why a verdict gives the user no image: the `error_message` they read, and its metrics class. */
+export function whyUnusable(outcome: GenerationOutcome): {
+  reason: string;
+  reasonClass: 'nsfw' | 'fal_error';
+} {
+  if (outcome.kind === 'error') {
+    return { reason: describeFalError(outcome.message), reasonClass: 'fal_error' };
+  }
+  if (outcome.nsfw) {
+    return { reason: NSFW_REASON, reasonClass: 'nsfw' };
+  }
+  return { reason: describeFalError('the result held no image'), reasonClass: 'fal_error' };
 }

@@ -1,14 +1,35 @@
 export { normaliseAspectRatio } from './aspect-ratio';
-export { type AppliedOutcome, type FalOutcome, NSFW_REASON, describeFalError } from './fal-outcome';
-export { FalOutcomeService } from './fal-outcome.service';
+export {
+  ASPECT_RATIOS,
+  type AspectRatio,
+  MAX_IMAGES_PER_REQUEST,
+  RESOLUTIONS,
+  type Resolution,
+} from './generation-options';
+export {
+  type AppliedOutcome,
+  type GeneratedImage,
+  type GenerationOutcome,
+  NSFW_REASON,
+  describeFalError,
+} from './generation-outcome';
+export { GenerationOutcomeService } from './generation-outcome.service';
 export {
   type CreateInfographsCommand,
-  type CreateInfographsResponse,
+  type CreatedInfographs,
   IdempotencyConflictError,
   InfographCreationService,
 } from './infograph-creation.service';
 export { InfographQueriesService, InvalidCursorError } from './infograph-queries.service';
-export { type FalImageFacts, InfographStateService } from './infograph-state.service';
-export { type InfographView, toInfographView } from './infograph-view';
+export { InfographStateService } from './infograph-state.service';
+export { type StaleStage, StaleInfographsService } from './stale-infographs.service';
+export {
+  type InfographUpdate,
+  type InfographUpdateSource,
+  type InfographUpdatedEvent,
+  infographUpdatedEvent,
+  readInfographUpdatedEvent,
+  toInfographUpdate,
+} from './infograph-update';
 export { InfographsModule } from './infographs.module';
 export { priceOf } from './pricing';

@@ -5,13 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-/** The image fal made, as we keep it until the upload job has copied it. */
-export interface FalImageFacts {
-  url: string;
-  width?: number;
-  height?: number;
-  contentType?: string;
-}
+import type { GeneratedImage } from './generation-outcome';
 
 /** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
 const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", prompt, blog_url AS "blogUrl",
@@ -20,6 +14,30 @@ const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", promp
   fal_image_url AS "falImageUrl", image_url AS "imageUrl", width, height,
   content_type AS "contentType", error_message AS "errorMessage", created_at AS "createdAt",
   updated_at AS "updatedAt", submitted_at AS "submittedAt", completed_at AS "completedAt"`;
+
+/**
+ * processing (or, with $7, a pending row without a request id) → fal's image recorded, for request
+ * $2 only, once. Shared by the two statements that record an image.
+ */
+const RECORD_IMAGE = `UPDATE infographs
+    SET fal_image_url = $3, width = $4, height = $5, content_type = $6,
+        status = 'processing', fal_request_id = $2,
+        submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+  WHERE id = $1 AND fal_image_url IS NULL
+    AND ((status = 'processing' AND fal_request_id = $2)
+      OR ($7 AND status = 'pending' AND fal_request_id IS NULL))
+  RETURNING id`;
+
+function recordImageParams(id: string, falRequestId: string, image: GeneratedImage): unknown[] {
+  return [
+    id,
+    falRequestId,
+    image.url,
+    image.width ?? null,
+    image.height ?? null,
+    image.contentType ?? null,
+  ];
+}
 
 /**
  * The status machine: each transition is one conditional UPDATE that says whether this call won,
@@ -94,20 +112,41 @@ export class InfographStateService {
   }
 
   /** Records fal's image on a processing infograph, once: a duplicate delivery loses. */
-  recordFalImage(id: string, falRequestId: string, image: FalImageFacts): Promise<boolean> {
-    return this.transition(
-      id,
-      ['processing'],
-      `fal_image_url = $3, width = $4, height = $5, content_type = $6`,
+  async recordFalImage(id: string, falRequestId: string, image: GeneratedImage): Promise<boolean> {
+    const moved = await preparedQuery(this.dataSource, RECORD_IMAGE, [
+      ...recordImageParams(id, falRequestId, image),
+      false,
+    ]);
+    return moved.length === 1;
+  }
+
+  /**
+   * The webhook's common case in one statement: fal's image recorded (once) together with the
+   * delivery that brought it. With `claimPending` (a signed delivery to the URL we gave fal for
+   * this infograph) it also takes a pending row whose request id the worker has not saved yet:
+   * fal can answer within milliseconds of the submit. False when nothing moved.
+   */
+  async recordDeliveredImage(
+    id: string,
+    falRequestId: string,
+    image: GeneratedImage,
+    delivery: { claimPending: boolean; signatureVerified: boolean },
+  ): Promise<boolean> {
+    const moved = await preparedQuery(
+      this.dataSource,
+      `WITH moved AS (${RECORD_IMAGE}),
+       delivery AS (
+         INSERT INTO fal_webhook_deliveries
+                (infograph_id, fal_request_id, fal_status, outcome, signature_verified)
+         SELECT id, $2, 'OK', 'accepted', $8 FROM moved)
+       SELECT id FROM moved`,
       [
-        falRequestId,
-        image.url,
-        image.width ?? null,
-        image.height ?? null,
-        image.contentType ?? null,
+        ...recordImageParams(id, falRequestId, image),
+        delivery.claimPending,
+        delivery.signatureVerified,
       ],
-      `AND fal_request_id = $2 AND fal_image_url IS NULL`,
     );
+    return moved.length === 1;
   }
 
   /** processing → completed, once the image is in our storage. */

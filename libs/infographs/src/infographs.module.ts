@@ -1,18 +1,19 @@
 import { CreditsModule } from '@app/credits';
-import { FalModule } from '@app/fal';
 import { Module } from '@nestjs/common';
 
-import { FalOutcomeService } from './fal-outcome.service';
+import { GenerationOutcomeService } from './generation-outcome.service';
 import { InfographCreationService } from './infograph-creation.service';
 import { InfographQueriesService } from './infograph-queries.service';
 import { InfographStateService } from './infograph-state.service';
+import { StaleInfographsService } from './stale-infographs.service';
 
 const SERVICES = [
   InfographCreationService,
   InfographQueriesService,
   InfographStateService,
-  FalOutcomeService,
+  GenerationOutcomeService,
+  StaleInfographsService,
 ];
 
-@Module({ imports: [CreditsModule, FalModule], providers: SERVICES, exports: SERVICES })
+@Module({ imports: [CreditsModule], providers: SERVICES, exports: SERVICES })
 export class InfographsModule {}

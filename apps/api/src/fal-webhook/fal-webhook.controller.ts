@@ -1,5 +1,5 @@
 import { Public } from '@app/auth';
-import type { WebhookOutcome } from '@app/database';
+import type { FalWebhookOutcome } from '@app/database';
 import { skipRequestLog } from '@app/observability';
 import { Controller, HttpCode, Param, Post, Query, RawBodyRequest, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -23,7 +23,7 @@ export class FalWebhookController {
     @Param('id') id: string,
     @Query('token') token: unknown,
     @Req() request: RawBodyRequest<FastifyRequest>,
-  ): Promise<{ received: true; outcome: WebhookOutcome }> {
+  ): Promise<{ received: true; outcome: FalWebhookOutcome }> {
     try {
       // The raw bytes, not re-serialised JSON: the signature covers exactly what fal sent.
       return await this.webhooks.receive(id, token, request.rawBody, request.headers);

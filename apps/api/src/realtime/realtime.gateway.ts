@@ -1,10 +1,6 @@
-import {
-  ApiTokensService,
-  MalformedAuthorizationError,
-  TokenRevocations,
-  hashApiToken,
-} from '@app/auth';
+import { ApiTokensService, MalformedAuthorizationError, TokenRevocations } from '@app/auth';
 import { AppConfig } from '@app/config';
+import { readInfographUpdatedEvent } from '@app/infographs';
 import { RealtimeSubscriber, toClientMessage } from '@app/notifications';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -12,19 +8,20 @@ import websocketPlugin from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_TOKEN_REVOKED,
+  CLOSE_TOO_MANY_CONNECTIONS,
+  isAppPing,
+  refuseUpgrade,
+} from './realtime-protocol';
+import { SocketOwners } from './socket-owners';
 import { SocketOwner, SocketRegistry } from './socket-registry';
 import { UpgradeCredential, UpgradeCredentialError, upgradeCredential } from './upgrade-credential';
-import { WsTickets } from './ws-tickets';
 
 export const REALTIME_PATH = '/api/ws';
 /** Ping interval; a socket that has not answered by the next round is dropped. */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
-/** Close code sent when the api shuts down ("going away"): clients should reconnect. */
-export const CLOSE_GOING_AWAY = 1001;
-/** Close code when the socket's API token is revoked: clients must not reconnect with it. */
-export const CLOSE_TOKEN_REVOKED = 4401;
-/** Close code for an upgrade that raced past the per-user cap (the others get HTTP 429). */
-export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 /** Clients send nothing we read; a small cap stops anyone from making us buffer big frames. */
 const MAX_INCOMING_PAYLOAD_BYTES = 4 * 1024;
 /** How long start-up waits for the Redis subscription before going on without it (it heals). */
@@ -63,7 +60,7 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly tokens: ApiTokensService,
-    private readonly tickets: WsTickets,
+    private readonly owners: SocketOwners,
     private readonly revocations: TokenRevocations,
     private readonly subscriber: RealtimeSubscriber,
     private readonly config: AppConfig,
@@ -88,7 +85,13 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     // The api's router ignores trailing slashes, so this also answers `/api/ws/`.
     this.addRoute(fastify, REALTIME_PATH);
 
-    this.stopListening = this.subscriber.onEvent((event) => {
+    this.stopListening = this.subscriber.onEvent((received) => {
+      // Only what this version knows how to show, with only the fields it knows.
+      const event = readInfographUpdatedEvent(received);
+      if (!event) {
+        this.logger.warn(`ignored a realtime event this api does not know (${received.type})`);
+        return;
+      }
       this.registry.sendToUser(event.userId, toClientMessage(event));
     });
     this.stopRevocations = this.revocations.subscribe({
@@ -172,12 +175,12 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
       credential = upgradeCredential(request.headers.authorization, request.query);
     } catch (error) {
       if (error instanceof MalformedAuthorizationError || error instanceof UpgradeCredentialError) {
-        return refuse(reply, 401, error.message);
+        return refuseUpgrade(reply, 401, error.message);
       }
       throw error;
     }
     if (credential === null) {
-      return refuse(
+      return refuseUpgrade(
         reply,
         401,
         'Missing API token: send "Authorization: Token <api token>", or (browsers) get a one-time ' +
@@ -188,20 +191,24 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     try {
       owner =
         credential.kind === 'token'
-          ? await this.ownerOfToken(credential.token)
-          : await this.ownerOfTicket(credential.ticket);
+          ? await this.owners.ofToken(credential.token)
+          : await this.owners.ofTicket(credential.ticket);
     } catch (error) {
       // Postgres or Redis cannot answer: the client should retry (the page polls meanwhile).
       this.logger.warn(`realtime: upgrade not authenticated: ${(error as Error).message}`);
       void reply.header('retry-after', '5');
-      return refuse(reply, 503, 'Live updates are temporarily unavailable; please retry shortly.');
+      return refuseUpgrade(
+        reply,
+        503,
+        'Live updates are temporarily unavailable; please retry shortly.',
+      );
     }
     if (typeof owner === 'string') {
-      return refuse(reply, 401, owner);
+      return refuseUpgrade(reply, 401, owner);
     }
     const max = this.config.realtime.maxConnectionsPerUser;
     if (this.registry.countFor(owner.userId) >= max) {
-      return refuse(
+      return refuseUpgrade(
         reply,
         429,
         `Too many open WebSockets: at most ${max} per user on this server. Close one (another tab?) and retry.`,
@@ -209,29 +216,6 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     }
     this.pending.set(request, { owner, revocationsBefore });
     return undefined;
-  }
-
-  /** The owner of a live token, or why not (a message for the client). */
-  private async ownerOfToken(token: string): Promise<SocketOwner | string> {
-    const user = await this.tokens.authenticate(token);
-    if (!user) {
-      return 'Invalid or revoked API token.';
-    }
-    return { userId: user.id, tokenId: user.tokenId, tokenHash: hashApiToken(token) };
-  }
-
-  /** The owner of an unused ticket whose token is still live, or why not. */
-  private async ownerOfTicket(ticket: string): Promise<SocketOwner | string> {
-    const holder = await this.tickets.redeem(ticket);
-    if (!holder) {
-      return 'Invalid, used or expired ticket: a ticket works once, for 30 s. Get a new one from POST /api/ws/ticket/.';
-    }
-    // Asked of the database, not the cache: the token may have been revoked since the ticket.
-    const tokenHash = await this.tokens.liveTokenHash(holder.tokenId);
-    if (tokenHash === null) {
-      return 'The API token this ticket was issued under has been revoked.';
-    }
-    return { userId: holder.userId, tokenId: holder.tokenId, tokenHash };
   }
 
   private accept(socket: WebSocket, request: FastifyRequest): void {
@@ -251,7 +235,6 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     socket.on('pong', () => this.registry.markAlive(socket));
     socket.on('message', (data, isBinary) => {
       this.registry.markAlive(socket);
-      // Browsers can neither send nor see ping frames: `{"type":"ping"}` lets them check the line.
       if (!isBinary && isAppPing(Buffer.isBuffer(data) ? data.toString('utf8') : '')) {
         socket.send(JSON.stringify({ type: 'pong' }));
       }
@@ -305,28 +288,4 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
       );
     }
   }
-}
-
-function isAppPing(text: string): boolean {
-  try {
-    const message: unknown = JSON.parse(text);
-    return (
-      typeof message === 'object' &&
-      message !== null &&
-      (message as { type?: unknown }).type === 'ping'
-    );
-  } catch {
-    return false;
-  }
-}
-
-const ERRORS: Record<number, string> = {
-  401: 'Unauthorized',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
-function refuse(reply: FastifyReply, statusCode: 401 | 429 | 503, message: string): FastifyReply {
-  // The api's error shape; the upgrade is refused, so the client sees a plain HTTP answer.
-  return reply.code(statusCode).send({ statusCode, error: ERRORS[statusCode], message });
 }

@@ -3,6 +3,7 @@ import { RealtimeEventsModule } from '@app/notifications';
 import { Module } from '@nestjs/common';
 
 import { RealtimeGateway } from './realtime.gateway';
+import { SocketOwners } from './socket-owners';
 import { WsTicketController } from './ws-ticket.controller';
 import { WsTickets } from './ws-tickets';
 
@@ -14,7 +15,7 @@ import { WsTickets } from './ws-tickets';
 @Module({
   imports: [AuthModule, RealtimeEventsModule],
   controllers: [WsTicketController],
-  providers: [RealtimeGateway, WsTickets],
+  providers: [RealtimeGateway, SocketOwners, WsTickets],
   exports: [RealtimeGateway],
 })
 export class RealtimeModule {}

@@ -2,6 +2,7 @@ import { AuthenticatedUser, CurrentUser } from '@app/auth';
 import { Controller, Logger, Post, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
+import { WsTicketResponse } from './dto/ws-ticket.response';
 import { WS_TICKET_TTL_SECONDS, WsTickets } from './ws-tickets';
 
 const TICKET_EXAMPLE = { ticket: 'q3JcX0m8d1vYcK1n0m6Vb5f2kqJ8pX9tQ1u4rS7wZ0A', expires_in: 30 };
@@ -28,9 +29,7 @@ export class WsTicketController {
   @ApiResponse({ status: 401, description: 'Missing, invalid or revoked API token' })
   @ApiResponse({ status: 503, description: 'Redis unavailable; retry shortly' })
   @Post()
-  async issue(
-    @CurrentUser() user: AuthenticatedUser,
-  ): Promise<{ ticket: string; expires_in: number }> {
+  async issue(@CurrentUser() user: AuthenticatedUser): Promise<WsTicketResponse> {
     let ticket: string;
     try {
       ticket = await this.tickets.issue({ userId: user.id, tokenId: user.tokenId });

@@ -1,5 +1,5 @@
-import { InfographStateService } from '@app/infographs';
-import { JobProducer, isLastAttempt } from '@app/queues';
+import { InfographPipeline } from '@app/pipeline';
+import { isLastAttempt } from '@app/queues';
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 
@@ -15,10 +15,7 @@ import { describeFailure, failureClass, isPermanent } from './job-failure';
 export class FailureAccountant {
   private readonly logger = new Logger('Failure');
 
-  constructor(
-    private readonly state: InfographStateService,
-    private readonly producer: JobProducer,
-  ) {}
+  constructor(private readonly pipeline: InfographPipeline) {}
 
   async handle(job: Job, infographId: string, error: unknown): Promise<never> {
     const context = `infographId=${infographId} jobId=${job.id} queue=${job.queueName} attempt=${job.attemptsMade + 1}`;
@@ -27,9 +24,8 @@ export class FailureAccountant {
       throw error;
     }
     const reason = describeFailure(error, job.attemptsMade + 1);
-    if (await this.state.failAndRefund(infographId, reason, failureClass(error))) {
+    if (await this.pipeline.fail(infographId, reason, failureClass(error))) {
       this.logger.warn(`${context} failed and refunded: ${reason}`);
-      await this.producer.enqueue('notify', [{ infographId }]);
     }
     throw new UnrecoverableError(reason);
   }

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 /** At most this many rows per run: a large backlog drains over several runs, never in one lock. */
 const BATCH = 5000;
 
-/** Keeps webhook_deliveries to its retention period (`WEBHOOK_DELIVERY_RETENTION_DAYS`). */
+/** Keeps fal_webhook_deliveries to its retention period (`WEBHOOK_DELIVERY_RETENTION_DAYS`). */
 @Injectable()
 export class DeliveryRetention {
   constructor(
@@ -19,8 +19,8 @@ export class DeliveryRetention {
   async prune(): Promise<number> {
     const deleted = await preparedQuery<{ id: string }>(
       this.dataSource,
-      `DELETE FROM webhook_deliveries
-        WHERE id IN (SELECT id FROM webhook_deliveries
+      `DELETE FROM fal_webhook_deliveries
+        WHERE id IN (SELECT id FROM fal_webhook_deliveries
                       WHERE received_at < now() - make_interval(days => $1)
                       ORDER BY received_at LIMIT $2)
         RETURNING id`,

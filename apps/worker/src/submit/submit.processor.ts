@@ -1,8 +1,8 @@
 import { AppConfig } from '@app/config';
-import { FalAspectRatio, FalGateway, FalResolution, FalWebhookUrls } from '@app/fal';
+import { FalGateway, FalWebhookUrls } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
-import { JobData } from '@app/queues';
+import { JobData, QUEUES } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -11,10 +11,11 @@ import { FailureAccountant } from '../failure/failure-accountant';
 import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from '../notify/realtime-events';
 import { BlogContextService } from './blog-context.service';
+import { falInputFor } from './fal-input';
 import { buildPrompt } from './prompt-template';
 
 /** pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook. */
-@Processor('submit')
+@Processor(QUEUES.submit)
 export class SubmitProcessor extends StepProcessor {
   private readonly logger = new Logger('Submit');
 
@@ -44,16 +45,7 @@ export class SubmitProcessor extends StepProcessor {
       const prompt = buildPrompt(infograph.prompt, blog);
       const webhookUrl = this.webhookUrls.forInfograph(infograph.id);
       const stopTimer = this.metrics.falSubmitDuration.startTimer();
-      const submitted = this.fal.submit(
-        {
-          prompt,
-          num_images: 1,
-          aspect_ratio: infograph.aspectRatio as FalAspectRatio,
-          resolution: infograph.resolution as FalResolution,
-          output_format: 'png',
-        },
-        webhookUrl,
-      );
+      const submitted = this.fal.submit(falInputFor(infograph, prompt), webhookUrl);
       const { requestId } = await submitted.finally(() => stopTimer());
       const submittedRow = await this.state.markProcessing(infograph.id, requestId, prompt);
       if (!submittedRow) {

@@ -1,100 +1,81 @@
 import { AppConfig } from '@app/config';
-import { FalOutcomeService, InfographStateService } from '@app/infographs';
+import type { Infograph } from '@app/database';
+import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
-import { JobData, JobProducer } from '@app/queues';
-import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
+import { InfographPipeline } from '@app/pipeline';
+import { JobData, QUEUES } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
+import { FalConfirmation, FalNotFinishedError } from '../fal-confirmation/fal-confirmation';
 import { FailureAccountant } from '../failure/failure-accountant';
 import { StepProcessor } from '../step-processor';
-import { downloadImage } from './image-download';
-
-/** fal sent an ERROR but still lists the request as running: ask again later. */
-class FalNotFinishedError extends Error {
-  constructor() {
-    super('fal.ai reported an error but had not finished the request when asked');
-  }
-}
+import { ImageCopier } from './image-copier';
 
 /** processing (with fal's image) → completed: copy the image into our storage under a stable key. */
-@Processor('upload')
+@Processor(QUEUES.upload)
 export class UploadProcessor extends StepProcessor {
   private readonly logger = new Logger('Upload');
 
   constructor(
     config: AppConfig,
     private readonly state: InfographStateService,
-    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
-    private readonly producer: JobProducer,
+    private readonly copier: ImageCopier,
+    private readonly pipeline: InfographPipeline,
+    private readonly confirmation: FalConfirmation,
     private readonly failures: FailureAccountant,
     private readonly metrics: Metrics,
-    private readonly outcomes: FalOutcomeService,
   ) {
     super(config);
   }
 
   async process(job: Job<JobData<'upload'>>): Promise<string> {
-    let infograph = await this.state.find(job.data.infographId);
-    if (!infograph || infograph.status !== 'processing') {
+    const found = await this.state.find(job.data.infographId);
+    if (!found || found.status !== 'processing') {
       return 'skipped: nothing to upload';
     }
     try {
-      if (!infograph.falImageUrl) {
-        // Sent here by an ERROR webhook: ask fal how the request really ended before failing it.
-        const confirmed = await this.outcomes.confirmWithFal(infograph);
-        if (confirmed === 'pending') {
-          throw new FalNotFinishedError();
-        }
-        if (confirmed === 'failed') {
-          await this.producer.enqueue('notify', [{ infographId: infograph.id }]);
-          return 'failed at fal';
-        }
-        infograph = await this.state.find(infograph.id);
-        if (!infograph?.falImageUrl || infograph.status !== 'processing') {
-          return 'skipped: nothing to upload';
-        }
+      const infograph = found.falImageUrl ? found : await this.confirmWithFal(found);
+      if (!infograph?.falImageUrl || infograph.status !== 'processing') {
+        return 'skipped: nothing to upload';
       }
-      const image = await downloadImage(infograph.falImageUrl, {
-        allowedHosts: this.config.images.mediaHosts,
-        maxBytes: this.config.images.maxBytes,
-        timeoutMs: this.config.images.downloadTimeoutMs,
-        allowHttp: this.config.fal.simulated || this.config.env === 'test',
-      });
-      // The same key every run, so a second run overwrites rather than duplicates.
-      const key = storageKeyFor({
-        userId: infograph.userId,
-        infographId: infograph.id,
-        contentType: image.contentType,
-      });
-      const stored = await this.storage.put(key, image.body, {
-        contentType: image.contentType,
-        contentLength: image.contentLength,
-      });
-      const completed = await this.state.markCompleted(infograph.id, {
+      const stored = await this.copier.copy(infograph, infograph.falImageUrl);
+      const completed = await this.pipeline.complete(infograph.id, {
         imageUrl: stored.url,
         width: infograph.width,
         height: infograph.height,
-        contentType: image.contentType,
+        contentType: stored.contentType,
       });
       if (completed) {
-        this.metrics.infographsCompleted.inc();
-        this.metrics.generationDuration.observe(
-          (Date.now() - infograph.createdAt.getTime()) / 1000,
-        );
-        // updated_at was last set when fal's image was recorded, so it marks the webhook's arrival.
-        this.metrics.webhookToCompletedDuration.observe(
-          (Date.now() - infograph.updatedAt.getTime()) / 1000,
-        );
-        await this.producer.enqueue('notify', [{ infographId: infograph.id }]);
+        this.observeCompleted(infograph);
         this.logger.log(
-          `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${key} (${stored.bytes} bytes)`,
+          `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${stored.key} (${stored.bytes} bytes)`,
         );
       }
       return stored.url;
     } catch (error) {
       return this.failures.handle(job, job.data.infographId, error);
     }
+  }
+
+  /**
+   * Sent here by an ERROR webhook: ask fal how the request really ended before failing it (the
+   * pipeline fails and notifies, or records fal's image). The row as it is now.
+   */
+  private async confirmWithFal(infograph: Infograph): Promise<Infograph | null> {
+    if ((await this.confirmation.confirm(infograph)) === 'pending') {
+      throw new FalNotFinishedError();
+    }
+    return this.state.find(infograph.id);
+  }
+
+  private observeCompleted(infograph: Infograph): void {
+    this.metrics.infographsCompleted.inc();
+    this.metrics.generationDuration.observe((Date.now() - infograph.createdAt.getTime()) / 1000);
+    // updated_at was last set when fal's image was recorded, so it marks the webhook's arrival.
+    this.metrics.webhookToCompletedDuration.observe(
+      (Date.now() - infograph.updatedAt.getTime()) / 1000,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export const WEBHOOK_OUTCOMES = [
+export const FAL_WEBHOOK_OUTCOMES = [
   'accepted',
   'duplicate',
   'ignored_terminal',
@@ -8,17 +8,17 @@ export const WEBHOOK_OUTCOMES = [
   'mismatch',
   'invalid_signature',
 ] as const;
-export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+export type FalWebhookOutcome = (typeof FAL_WEBHOOK_OUTCOMES)[number];
 
 /**
  * The webhook deliveries we received, applied or not, for audit. Kept for a retention period
  * (the reconciler prunes older ones); rejected signatures are sampled, so forged traffic cannot
  * grow it without bound.
  */
-@Entity({ name: 'webhook_deliveries' })
-@Index('ix_webhook_deliveries_infograph', ['infographId', 'receivedAt'])
-@Index('ix_webhook_deliveries_received_at', ['receivedAt'])
-export class WebhookDelivery {
+@Entity({ name: 'fal_webhook_deliveries' })
+@Index('ix_fal_webhook_deliveries_infograph', ['infographId', 'receivedAt'])
+@Index('ix_fal_webhook_deliveries_received_at', ['receivedAt'])
+export class FalWebhookDelivery {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -33,7 +33,7 @@ export class WebhookDelivery {
   falStatus!: string | null;
 
   @Column({ type: 'varchar', length: 32 })
-  outcome!: WebhookOutcome;
+  outcome!: FalWebhookOutcome;
 
   @Column({ name: 'signature_verified', type: 'boolean' })
   signatureVerified!: boolean;

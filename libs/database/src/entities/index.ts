@@ -3,12 +3,17 @@ import { CreditLedgerEntry } from './credit-ledger-entry.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { Infograph } from './infograph.entity';
 import { User } from './user.entity';
-import { WebhookDelivery } from './webhook-delivery.entity';
+import { FalWebhookDelivery } from './fal-webhook-delivery.entity';
 
-export { ApiToken, CreditLedgerEntry, IdempotencyKey, Infograph, User, WebhookDelivery };
-export { INFOGRAPH_STATUSES, type InfographStatus } from './infograph.entity';
+export { ApiToken, CreditLedgerEntry, IdempotencyKey, Infograph, User, FalWebhookDelivery };
+export {
+  INFOGRAPH_STATUSES,
+  type InfographStatus,
+  TERMINAL_STATUSES,
+  isTerminal,
+} from './infograph-status';
 export { LEDGER_REASONS, type LedgerReason } from './credit-ledger-entry.entity';
-export { WEBHOOK_OUTCOMES, type WebhookOutcome } from './webhook-delivery.entity';
+export { FAL_WEBHOOK_OUTCOMES, type FalWebhookOutcome } from './fal-webhook-delivery.entity';
 
 export const ENTITIES = [
   User,
@@ -16,5 +21,5 @@ export const ENTITIES = [
   CreditLedgerEntry,
   Infograph,
   IdempotencyKey,
-  WebhookDelivery,
+  FalWebhookDelivery,
 ];

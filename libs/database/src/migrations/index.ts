@@ -1,9 +1,13 @@
 import { InitialSchema1764121800000 } from './1764121800000-initial-schema';
 import { WebhookDeliveryRetention1796000000000 } from './1796000000000-webhook-delivery-retention';
+import { LedgerAdjustments1796100000000 } from './1796100000000-ledger-adjustments';
+import { FalWebhookDeliveries1796200000000 } from './1796200000000-fal-webhook-deliveries';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: Function[] = [
   InitialSchema1764121800000,
   WebhookDeliveryRetention1796000000000,
+  LedgerAdjustments1796100000000,
+  FalWebhookDeliveries1796200000000,
 ];

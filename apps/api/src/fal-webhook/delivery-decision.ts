@@ -1,0 +1,84 @@
+import type { FalWebhookBody } from '@app/fal';
+import { type InfographStatus, isTerminal } from '@app/database';
+import type { GenerationOutcome } from '@app/infographs';
+
+type ParsedBody = Exclude<FalWebhookBody, { kind: 'invalid' }>;
+
+/** Whether a delivery is ours to apply, before any row is read. */
+export type Binding =
+  /** Not sent to a URL we issued for this infograph: another fal request, or a guess. */
+  | { kind: 'orphan' }
+  /** The body names another request than the signature does: tampered or confused; refused. */
+  | { kind: 'mismatch' }
+  /**
+   * Ours. `requestId` is the fal request it names (absent for an unsigned bare result body).
+   * `mayClaimPending`: signed and sent to our URL, so it may take a row whose request id the
+   * worker has not saved yet (fal can answer within milliseconds of the submit).
+   */
+  | { kind: 'bound'; requestId?: string; mayClaimPending: boolean };
+
+/**
+ * fal signs every customer's deliveries with one key set: only the token in the URL we gave fal
+ * makes a delivery ours; the signature (when verified) then names the request.
+ */
+export function bindDelivery(delivery: {
+  urlTokenIssued: boolean;
+  signedRequestId?: string;
+  body: ParsedBody;
+}): Binding {
+  if (!delivery.urlTokenIssued) {
+    return { kind: 'orphan' };
+  }
+  const { signedRequestId, body } = delivery;
+  if (
+    signedRequestId !== undefined &&
+    body.requestId !== undefined &&
+    body.requestId !== signedRequestId
+  ) {
+    return { kind: 'mismatch' };
+  }
+  return {
+    kind: 'bound',
+    requestId: body.requestId ?? signedRequestId,
+    mayClaimPending: signedRequestId !== undefined,
+  };
+}
+
+/** What to do with a bound delivery, once the row is read. */
+export type DeliveryDecision =
+  /** A request of ours, but not this infograph's current one (a surplus submit): recorded only. */
+  | { kind: 'orphan'; requestId: string }
+  /** Terminal already: recorded and ignored (a late success never changes a failure). */
+  | { kind: 'ignore'; requestId: string }
+  /**
+   * An ERROR for a running request: a hint only (it may be stale or out of order), so the upload
+   * job first asks fal how the request really ended.
+   */
+  | { kind: 'confirm'; requestId: string }
+  /** Apply the verdict (fail and refund, or record the image) and follow up. */
+  | { kind: 'apply'; requestId: string; outcome: GenerationOutcome };
+
+/** Pure: the delivery's verdict against the row as it is now (its request id already saved). */
+export function decideDelivery(
+  body: ParsedBody,
+  namedRequestId: string | undefined,
+  row: { status: InfographStatus; falRequestId: string },
+): DeliveryDecision {
+  const requestId = namedRequestId ?? row.falRequestId;
+  if (requestId !== row.falRequestId) {
+    return { kind: 'orphan', requestId };
+  }
+  if (isTerminal(row.status)) {
+    return { kind: 'ignore', requestId };
+  }
+  if (body.kind === 'error') {
+    return row.status === 'processing'
+      ? { kind: 'confirm', requestId }
+      : { kind: 'apply', requestId, outcome: { kind: 'error', message: body.message } };
+  }
+  return {
+    kind: 'apply',
+    requestId,
+    outcome: { kind: 'ok', images: body.images, nsfw: body.nsfw },
+  };
+}

@@ -1,0 +1,37 @@
+import type { FastifyReply } from 'fastify';
+
+/** Close code sent when the api shuts down ("going away"): clients should reconnect. */
+export const CLOSE_GOING_AWAY = 1001;
+/** Close code when the socket's API token is revoked: clients must not reconnect with it. */
+export const CLOSE_TOKEN_REVOKED = 4401;
+/** Close code for an upgrade that raced past the per-user cap (the others get HTTP 429). */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
+
+/** Browsers can neither send nor see ping frames: `{"type":"ping"}` lets them check the line. */
+export function isAppPing(text: string): boolean {
+  try {
+    const message: unknown = JSON.parse(text);
+    return (
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { type?: unknown }).type === 'ping'
+    );
+  } catch {
+    return false;
+  }
+}
+
+const ERRORS: Record<number, string> = {
+  401: 'Unauthorized',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Refuses an upgrade with the api's error shape: the client sees a plain HTTP answer. */
+export function refuseUpgrade(
+  reply: FastifyReply,
+  statusCode: 401 | 429 | 503,
+  message: string,
+): FastifyReply {
+  return reply.code(statusCode).send({ statusCode, error: ERRORS[statusCode], message });
+}

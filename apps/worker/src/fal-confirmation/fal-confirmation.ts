@@ -1,0 +1,41 @@
+import type { Infograph } from '@app/database';
+import { FalGateway } from '@app/fal';
+import { AppliedOutcome, GenerationOutcome } from '@app/infographs';
+import { InfographPipeline } from '@app/pipeline';
+import { Injectable } from '@nestjs/common';
+
+/** fal sent an ERROR but still lists the request as running: ask again later. */
+export class FalNotFinishedError extends Error {
+  constructor() {
+    super('fal.ai reported an error but had not finished the request when asked');
+  }
+}
+
+/**
+ * Asks fal itself how a request ended, and continues as if its webhook had said so: for a webhook
+ * that never came (the reconciler), and before failing on an ERROR delivery (the upload job: the
+ * body is a hint, and a stale or out-of-order ERROR must not cost the user an image fal did make).
+ */
+@Injectable()
+export class FalConfirmation {
+  constructor(
+    private readonly fal: FalGateway,
+    private readonly pipeline: InfographPipeline,
+  ) {}
+
+  /** 'pending' while fal is still working. Throws fal's errors (transient ones are worth a retry). */
+  async confirm(infograph: Infograph): Promise<AppliedOutcome | 'pending'> {
+    const requestId = infograph.falRequestId;
+    if (!requestId) {
+      return 'pending';
+    }
+    const status = await this.fal.status(requestId);
+    if (status.state !== 'COMPLETED') {
+      return 'pending';
+    }
+    const outcome: GenerationOutcome = status.error
+      ? { kind: 'error', message: status.error }
+      : { kind: 'ok', ...(await this.fal.result(requestId)) };
+    return this.pipeline.applyOutcome(infograph, requestId, outcome);
+  }
+}

@@ -1,0 +1,18 @@
+import { falInputFor } from './fal-input';
+
+describe('falInputFor', () => {
+  it('asks fal for one PNG at the infograph’s ratio and resolution', () => {
+    expect(falInputFor({ aspectRatio: '9:16', resolution: '4K' }, 'a prompt')).toEqual({
+      prompt: 'a prompt',
+      num_images: 1,
+      aspect_ratio: '9:16',
+      resolution: '4K',
+      output_format: 'png',
+    });
+  });
+
+  it('refuses a row with values we do not offer rather than send fal garbage', () => {
+    expect(() => falInputFor({ aspectRatio: '7:3', resolution: '1K' }, 'p')).toThrow(/7:3/);
+    expect(() => falInputFor({ aspectRatio: '1:1', resolution: '8K' }, 'p')).toThrow(/8K/);
+  });
+});

@@ -1,0 +1,35 @@
+import { Infograph } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/**
+ * Infographs that have not moved for a while, by what they wait for: the reconciler's view of
+ * the status machine (what each stage means lives here, with the states, not in the worker).
+ */
+const WAITING_FOR = {
+  /** Never submitted to fal (its submit job was lost). */
+  submit: `status = 'pending'`,
+  /** fal's image is recorded but not yet in our storage (its upload job was lost). */
+  upload: `status = 'processing' AND fal_image_url IS NOT NULL`,
+  /** At fal, with no result yet (its webhook may be lost). */
+  fal: `status = 'processing' AND fal_image_url IS NULL`,
+} as const;
+
+export type StaleStage = keyof typeof WAITING_FOR;
+
+@Injectable()
+export class StaleInfographsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Up to `limit` infographs waiting for `stage` and unchanged for `olderThanMs`, oldest first. */
+  find(stage: StaleStage, olderThanMs: number, limit: number): Promise<Infograph[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(Infograph, 'i')
+      .where(WAITING_FOR[stage])
+      .andWhere(`updated_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
+      .orderBy('updated_at', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+}

@@ -1,0 +1,2 @@
+export { InfographPipeline } from './infograph-pipeline';
+export { PipelineModule } from './pipeline.module';

@@ -1,0 +1,12 @@
+import { InfographsModule } from '@app/infographs';
+import { Module } from '@nestjs/common';
+
+import { InfographPipeline } from './infograph-pipeline';
+
+/** The pipeline's follow-ups; JobProducer comes from the app's (global) QueuesModule. */
+@Module({
+  imports: [InfographsModule],
+  providers: [InfographPipeline],
+  exports: [InfographPipeline],
+})
+export class PipelineModule {}
