@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { ApiTokensService } from '@app/auth';
+import { InfographPipeline } from '@app/pipeline';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 
@@ -507,6 +508,84 @@ describe('hostile input', () => {
       expect(surplus.status).toBe(200);
       expect(JSON.parse(surplus.body)).toEqual({ received: true, outcome: 'orphan' });
       expect((await deliveries(id)).map((d) => d.outcome)).toEqual(['accepted', 'orphan']);
+    });
+  });
+
+  describe('every verified delivery is recorded, refused ones included', () => {
+    it('records a signed body that is not a fal body as invalid_body, and answers 400', async () => {
+      const { token } = await aUserWithCredits(api.app, 1);
+      const target = await processingInfograph(token);
+      const body = JSON.stringify({ request_id: target.requestId, status: 'MAYBE' });
+      const response = await postWebhook(
+        target.id,
+        body,
+        signedWebhookHeaders(FAL_KEY, target.requestId, body),
+      );
+      expect(response.status).toBe(400);
+      expect(await deliveries(target.id)).toEqual([
+        { outcome: 'invalid_body', fal_request_id: target.requestId },
+      ]);
+    });
+
+    it('records a signed delivery for an infograph that does not exist as unknown_infograph, and answers 404', async () => {
+      const id = randomUUID();
+      const requestId = randomUUID();
+      const body = okEnvelope(requestId);
+      const response = await postWebhook(id, body, signedWebhookHeaders(FAL_KEY, requestId, body));
+      expect(response.status).toBe(404);
+      expect(await deliveries(id)).toEqual([
+        { outcome: 'unknown_infograph', fal_request_id: requestId },
+      ]);
+    });
+
+    it('records an unsigned delivery (verification off) for an infograph not submitted yet as not_submitted, and answers 503', async () => {
+      const unverified = await startTestApi({
+        FAL_SIM_PORT: new URL(falSimUrl(sim)).port,
+        QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}-hostile`,
+        FAL_WEBHOOK_VERIFY: 'false',
+      });
+      try {
+        const { token } = await aUserWithCredits(api.app, 1);
+        const created = await api.request('POST', '/api/infographs/create/', {
+          token,
+          body: { prompt: 'not yet' },
+        });
+        const id = created.body.infographs[0].id as string;
+        const body = JSON.stringify({ images: [{ url: 'https://fal.media/x.png' }] });
+        const response = await fetch(`${unverified.url}${issuedWebhookPath(id)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(response.status).toBe(503);
+        expect(await deliveries(id)).toEqual([{ outcome: 'not_submitted', fal_request_id: null }]);
+      } finally {
+        await unverified.close();
+      }
+    });
+
+    it('ignores a signed delivery for an infograph that failed before it was submitted (200, recorded)', async () => {
+      const { token } = await aUserWithCredits(api.app, 1);
+      const created = await api.request('POST', '/api/infographs/create/', {
+        token,
+        body: { prompt: 'failed early' },
+      });
+      const id = created.body.infographs[0].id as string;
+      // What a blog that cannot be read, or the reconciler giving up on a stuck pending row, does.
+      expect(await api.app.get(InfographPipeline).fail(id, 'gave up', 'other')).toBe(true);
+      const requestId = randomUUID();
+      const body = okEnvelope(requestId);
+      const response = await postWebhook(id, body, signedWebhookHeaders(FAL_KEY, requestId, body));
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ received: true, outcome: 'ignored_terminal' });
+      expect(await deliveries(id)).toEqual([
+        { outcome: 'ignored_terminal', fal_request_id: requestId },
+      ]);
+      const [row] = await q<{ status: string; fal_request_id: string | null }>(
+        `SELECT status, fal_request_id FROM infographs WHERE id = $1`,
+        [id],
+      );
+      expect(row).toEqual({ status: 'failed', fal_request_id: null });
     });
   });
 

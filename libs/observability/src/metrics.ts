@@ -74,7 +74,7 @@ export class Metrics {
 
   readonly falWebhookDeliveries = this.counter(
     'ainfographic_fal_webhook_deliveries_total',
-    'fal webhook deliveries by outcome (accepted, duplicate, ignored_terminal, orphan, mismatch, invalid_signature)',
+    'fal webhook deliveries by outcome (accepted, duplicate, ignored_terminal, orphan, mismatch, invalid_signature, invalid_body, unknown_infograph, not_submitted)',
     ['outcome'],
   );
 

@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { FalWebhookOutcome, Infograph } from '@app/database';
+import { FalWebhookOutcome, Infograph, isTerminal } from '@app/database';
 import {
   FalWebhookBody,
   FalWebhookUrls,
@@ -69,8 +69,10 @@ export class FalWebhookService implements OnModuleInit {
     }
     const body = rawBody ?? Buffer.alloc(0);
     const signedRequestId = await this.authenticate(infographId, body, headers);
-    const parsed = parseBody(body);
     const verified = signedRequestId !== undefined;
+    // From here on every delivery is recorded, refusals included: it passed verification (or
+    // verification is off, locally), so only fal can send it and the table stays bounded.
+    const parsed = await this.parseOrRecord(infographId, body, signedRequestId);
     const record = (falRequestId: string | null, outcome: FalWebhookOutcome) =>
       this.records.record({
         infographId,
@@ -104,6 +106,22 @@ export class FalWebhookService implements OnModuleInit {
       infographId,
       binding.mayClaimPending ? binding.requestId : undefined,
     );
+    if (infograph === 'unknown') {
+      await record(binding.requestId ?? null, 'unknown_infograph');
+      throw new NotFoundException(`No infograph ${infographId}.`);
+    }
+    if (infograph === 'not_submitted') {
+      await record(binding.requestId ?? null, 'not_submitted');
+      throw new ServiceUnavailableException(
+        'This infograph is not submitted yet; deliver again later.',
+      );
+    }
+    if (infograph === 'ended_unsubmitted') {
+      // Failed before its request id was saved (a blog that could not be read, or given up on
+      // while pending): like any terminal row, nothing changes; a 503 would only make fal retry.
+      await record(binding.requestId ?? null, 'ignored_terminal');
+      return { received: true, outcome: 'ignored_terminal' };
+    }
     const decision = decideDelivery(parsed, binding.requestId, infograph);
     const outcome = await this.carryOut(infograph, decision);
     await record(decision.requestId, outcome);
@@ -190,21 +208,41 @@ export class FalWebhookService implements OnModuleInit {
   private async withRequestId(
     infographId: string,
     claimWith: string | undefined,
-  ): Promise<Infograph & { falRequestId: string }> {
+  ): Promise<
+    (Infograph & { falRequestId: string }) | 'unknown' | 'not_submitted' | 'ended_unsubmitted'
+  > {
     let infograph = await this.state.find(infographId);
     if (infograph && infograph.falRequestId === null && claimWith !== undefined) {
       await this.state.claimForWebhook(infographId, claimWith);
       infograph = await this.state.find(infographId);
     }
     if (!infograph) {
-      throw new NotFoundException(`No infograph ${infographId}.`);
+      return 'unknown';
     }
     if (infograph.falRequestId === null) {
-      throw new ServiceUnavailableException(
-        'This infograph is not submitted yet; deliver again later.',
-      );
+      return isTerminal(infograph.status) ? 'ended_unsubmitted' : 'not_submitted';
     }
     return { ...infograph, falRequestId: infograph.falRequestId };
+  }
+
+  /** The parsed body; a body that is not fal's is recorded as `invalid_body` and refused (400). */
+  private async parseOrRecord(
+    infographId: string,
+    body: Buffer,
+    signedRequestId: string | undefined,
+  ): Promise<ParsedBody> {
+    try {
+      return parseBody(body);
+    } catch (error) {
+      await this.records.record({
+        infographId,
+        falRequestId: signedRequestId ?? null,
+        falStatus: null,
+        outcome: 'invalid_body',
+        signatureVerified: signedRequestId !== undefined,
+      });
+      throw error;
+    }
   }
 
   /**

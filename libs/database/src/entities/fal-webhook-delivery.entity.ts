@@ -7,6 +7,10 @@ export const FAL_WEBHOOK_OUTCOMES = [
   'orphan',
   'mismatch',
   'invalid_signature',
+  // Verified, and refused: not a fal body (400), no such infograph (404), not submitted yet (503).
+  'invalid_body',
+  'unknown_infograph',
+  'not_submitted',
 ] as const;
 export type FalWebhookOutcome = (typeof FAL_WEBHOOK_OUTCOMES)[number];
 
