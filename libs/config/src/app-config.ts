@@ -46,7 +46,13 @@ export class AppConfig {
   };
   readonly webhooks: { rejectionsRecordedPerMinute: number; retentionDays: number };
   readonly credits: { pricePerImage: number; price4k: number };
-  readonly images: { mediaHosts: string[]; maxBytes: number; downloadTimeoutMs: number };
+  readonly images: {
+    mediaHosts: string[];
+    /** Plain http media too: fal-sim serves http; fal's own media hosts are https only. */
+    allowHttp: boolean;
+    maxBytes: number;
+    downloadTimeoutMs: number;
+  };
   readonly jobs: { backoffMs: number; attempts: number };
   readonly reconcile: {
     intervalMs: number;
@@ -138,6 +144,7 @@ export class AppConfig {
         : simulated
           ? simMediaHosts
           : FAL_MEDIA_HOSTS,
+      allowHttp: simulated || e.FAL_MEDIA_ALLOW_HTTP,
       maxBytes: e.IMAGE_MAX_BYTES,
       downloadTimeoutMs: e.IMAGE_DOWNLOAD_TIMEOUT_MS,
     };

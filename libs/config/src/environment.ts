@@ -210,6 +210,15 @@ export class Environment {
   @IsString()
   FAL_MEDIA_HOSTS = '';
 
+  /**
+   * Tests only: lets the upload download fal's images over plain http although FAL_KEY is set
+   * (fal's media hosts are https; fal-sim, used when FAL_KEY is empty, is allowed http anyway).
+   * Production refuses it.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  FAL_MEDIA_ALLOW_HTTP = false;
+
   @Transform(toInt)
   @IsInt()
   @Min(1024)

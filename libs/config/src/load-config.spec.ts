@@ -43,6 +43,14 @@ describe('loadConfig', () => {
     expect(real.images.mediaHosts).not.toContain('fal-sim:4010');
   });
 
+  it('allows http media only for fal-sim or with FAL_MEDIA_ALLOW_HTTP, never for being a test', () => {
+    const key = { FAL_KEY: 'key-1234567890', FAL_WEBHOOK_USER_ID: 'fal-user-42' };
+    expect(loadConfig({}).images.allowHttp).toBe(true);
+    expect(loadConfig({ ...key }).images.allowHttp).toBe(false);
+    expect(loadConfig({ ...key, NODE_ENV: 'test' }).images.allowHttp).toBe(false);
+    expect(loadConfig({ ...key, FAL_MEDIA_ALLOW_HTTP: 'true' }).images.allowHttp).toBe(true);
+  });
+
   it('parses numbers and booleans and treats empty strings as unset', () => {
     const config = loadConfig({
       API_PORT: '8080',

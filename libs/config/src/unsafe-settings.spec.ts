@@ -39,6 +39,12 @@ describe('unsafeSettings in production', () => {
     );
   });
 
+  it('refuses http media downloads', () => {
+    expect(onlyProblem(production({ FAL_MEDIA_ALLOW_HTTP: true }))).toMatch(
+      /^FAL_MEDIA_ALLOW_HTTP=true: .*remove it in production/,
+    );
+  });
+
   it('refuses private scraper hosts', () => {
     expect(onlyProblem(production({ SCRAPER_ALLOW_PRIVATE_HOSTS: '10.0.0.5:80' }))).toMatch(
       /^SCRAPER_ALLOW_PRIVATE_HOSTS="10\.0\.0\.5:80": .*leave it empty/,

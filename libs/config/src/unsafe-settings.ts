@@ -40,6 +40,12 @@ export function productionProblems(env: Environment): string[] {
         'blog URLs reach internal addresses; it exists for tests only, leave it empty in production',
     );
   }
+  if (env.FAL_MEDIA_ALLOW_HTTP === true) {
+    problems.push(
+      'FAL_MEDIA_ALLOW_HTTP=true: generated images could be fetched over plain http, where ' +
+        'anyone on the path can swap them; it exists for tests only, remove it in production',
+    );
+  }
   problems.push(...(env.FAL_KEY ? realFalProblems(env) : falSimProblems(env)));
   if (!env.METRICS_TOKEN) {
     problems.push(

@@ -21,7 +21,7 @@ export class ImageCopier {
       allowedHosts: this.config.images.mediaHosts,
       maxBytes: this.config.images.maxBytes,
       timeoutMs: this.config.images.downloadTimeoutMs,
-      allowHttp: this.config.fal.simulated || this.config.env === 'test',
+      allowHttp: this.config.images.allowHttp,
     });
     // The same key every run, so a second run overwrites rather than duplicates.
     const key = storageKeyFor({

@@ -40,7 +40,10 @@ export async function downloadImage(
     throw new ImageDownloadError('the image URL is not a valid URL', true);
   }
   if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
-    throw new ImageDownloadError(`refusing ${url.protocol} image URL`, true);
+    throw new ImageDownloadError(
+      `refusing ${url.protocol} image URL: fal's media hosts are https only`,
+      true,
+    );
   }
   const host = url.host.toLowerCase();
   if (
