@@ -252,6 +252,12 @@ describe('timeouts and outages', () => {
       });
       expect(await refunds(flow, id)).toBe(1);
       expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
+      // Given up at fal too, not only here: fal-sim recorded the cancel.
+      const { request_id: requestId } = (
+        await flow.api.request('GET', `/api/infographs/status/${id}/`, { token })
+      ).body;
+      const atFal = await fetch(`${flow.simUrl}/_sim/requests/${requestId}`);
+      expect(((await atFal.json()) as { state: string }).state).toBe('CANCELLED');
       await assertLedgerConsistent(flow.api.dataSource);
     } finally {
       await flow.close();

@@ -43,6 +43,9 @@ describe('fault decisions', () => {
     expect(decideSubmit(DEFAULT_FAULTS, parseMarkers('[sim:submit-429]'), rng, 0)).toBe(
       'error-429',
     );
+    expect(decideSubmit(DEFAULT_FAULTS, parseMarkers('[sim:submit-422]'), rng, 0)).toBe(
+      'error-422',
+    );
     expect(decideSubmit(DEFAULT_FAULTS, parseMarkers('[sim:submit-fail-2]'), rng, 1)).toBe(
       'error-500',
     );

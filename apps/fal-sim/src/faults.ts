@@ -72,6 +72,8 @@ export function mergeFaults(
 export interface Markers {
   submit500: boolean;
   submit429: boolean;
+  /** Submit refused as invalid input (422), like fal's validation. */
+  submit422: boolean;
   submitTimeout: boolean;
   /** Fail (500) the first N submits of the same prompt, then accept. */
   submitFailFirst: number;
@@ -90,6 +92,7 @@ export function parseMarkers(prompt: string, header?: string): Markers {
   const markers: Markers = {
     submit500: false,
     submit429: false,
+    submit422: false,
     submitTimeout: false,
     submitFailFirst: 0,
     stuck: false,
@@ -113,6 +116,8 @@ export function parseMarkers(prompt: string, header?: string): Markers {
       markers.submit500 = true;
     } else if (name === 'submit-429') {
       markers.submit429 = true;
+    } else if (name === 'submit-422') {
+      markers.submit422 = true;
     } else if (name === 'submit-timeout') {
       markers.submitTimeout = true;
     } else if (name === 'fail' || name === 'fail-500') {
@@ -140,7 +145,7 @@ export function parseMarkers(prompt: string, header?: string): Markers {
   return markers;
 }
 
-export type SubmitOutcome = 'accept' | 'error-500' | 'error-429' | 'timeout';
+export type SubmitOutcome = 'accept' | 'error-500' | 'error-429' | 'error-422' | 'timeout';
 
 /**
  * `previousSubmits` counts earlier submits of the same prompt, which is what makes
@@ -156,6 +161,9 @@ export function decideSubmit(
   const [d500, d429, dTimeout] = [rng(), rng(), rng()];
   if (markers.submitTimeout || dTimeout < settings.submitTimeoutRate) {
     return 'timeout';
+  }
+  if (markers.submit422) {
+    return 'error-422';
   }
   if (markers.submit429 || d429 < settings.submit429Rate) {
     return 'error-429';

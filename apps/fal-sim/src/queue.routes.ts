@@ -86,6 +86,18 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     if (outcome === 'error-500') {
       throw new HttpError(500, 'Internal Server Error (fal-sim fault)');
     }
+    if (outcome === 'error-422') {
+      void reply.code(422);
+      return {
+        detail: [
+          {
+            loc: ['body', 'prompt'],
+            msg: 'Rejected by fal-sim (submit-422 fault)',
+            type: 'value_error',
+          },
+        ],
+      };
+    }
     if (outcome === 'error-429') {
       throw new HttpError(429, 'Rate limit exceeded (fal-sim fault)');
     }

@@ -5,9 +5,12 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { Queue } from 'bullmq';
 
 /**
- * Keeps the reconcile job repeating: BullMQ's job scheduler makes one run per interval
- * cluster-wide. The scheduler lives in Redis, and a Redis that restarts empty forgets it, so
- * every worker re-asserts it periodically (upserting is idempotent).
+ * Keeps the reconcile job repeating, one run at a time cluster-wide. BullMQ's job scheduler makes
+ * one job per interval, but it schedules the next one as soon as a run starts, so a run that
+ * outlasts the interval would let another worker start the next beside it (`concurrency: 1`
+ * holds per worker only): the queue's global concurrency of 1, kept in Redis, closes that. Both
+ * live in Redis, and a Redis that restarts empty forgets them, so every worker re-asserts them
+ * periodically (both calls are idempotent).
  */
 @Injectable()
 export class ReconcileScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +39,8 @@ export class ReconcileScheduler implements OnApplicationBootstrap, OnApplication
   }
 
   private async schedule(): Promise<void> {
+    // Before the scheduler, so no run can start without the limit in place.
+    await this.queue.setGlobalConcurrency(1);
     await this.queue.upsertJobScheduler(
       QUEUES.reconcile,
       { every: this.config.reconcile.intervalMs },
