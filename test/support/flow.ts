@@ -5,10 +5,18 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 
 import { buildFalSim, falSimUrl } from '../../apps/fal-sim/src/fal-sim.app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-import { TestApi, httpRequest, startTestApi, testConfig } from './test-app';
+import {
+  TestApi,
+  httpRequest,
+  startTestApi,
+  takeOverOutOfContextLogs,
+  testConfig,
+} from './test-app';
 import { waitFor } from './wait-for';
 
 export interface Flow {
@@ -27,9 +35,13 @@ export interface Flow {
 
 /**
  * The whole product in-process on loopback: fal-sim (fast), the api and the worker, sharing the
- * run's database and Redis prefix, with compressed retry and reconcile timings.
+ * run's database and Redis prefix, with compressed retry and reconcile timings. `apiLogs` and
+ * `workerLogs` receive each app's log lines (pass `LOG_LEVEL` too: tests run silent).
  */
-export async function startFlow(settings: Record<string, string> = {}): Promise<Flow> {
+export async function startFlow(
+  settings: Record<string, string> = {},
+  logs: { apiLogs?: DestinationStream; workerLogs?: DestinationStream } = {},
+): Promise<Flow> {
   const sim = await buildFalSim({
     port: 0,
     host: '127.0.0.1',
@@ -50,11 +62,22 @@ export async function startFlow(settings: Record<string, string> = {}): Promise<
     RECONCILE_PROCESSING_AFTER_MS: '1000',
     ...settings,
   };
-  const api = await startTestApi(common);
+  const api = await startTestApi(common, { logDestination: logs.apiLogs });
+  if (logs.workerLogs) {
+    takeOverOutOfContextLogs();
+  }
   const worker = await NestFactory.createApplicationContext(
-    WorkerModule.forRoot(testConfig({ ...common, PUBLIC_API_URL: api.url })),
-    { logger: false, abortOnError: false },
+    WorkerModule.forRoot(testConfig({ ...common, PUBLIC_API_URL: api.url }), {
+      logDestination: logs.workerLogs,
+    }),
+    logs.workerLogs
+      ? { bufferLogs: true, abortOnError: false }
+      : { logger: false, abortOnError: false },
   );
+  if (logs.workerLogs) {
+    // As the worker's main.ts does: Nest's Logger writes through the worker's root logger.
+    worker.useLogger(worker.get(PinoLogger));
+  }
   await worker.init();
   return {
     api,

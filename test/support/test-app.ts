@@ -1,7 +1,9 @@
 import { AppConfig, loadConfig } from '@app/config';
 import type { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -30,10 +32,19 @@ export interface TestResponse {
   body: any;
 }
 
-/** Boots the real api in-process on an ephemeral loopback port. */
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+/**
+ * Boots the real api in-process on an ephemeral loopback port. With `logDestination`, its log
+ * lines go there (pass `LOG_LEVEL` too: tests run silent).
+ */
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestApi> {
   const config = testConfig(overrides);
-  const app = await createApiApp(config);
+  if (options.logDestination) {
+    takeOverOutOfContextLogs();
+  }
+  const app = await createApiApp(config, options);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -44,6 +55,16 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     request: (method, path, options = {}) => httpRequest(url, method, path, options),
     close: () => app.close(),
   };
+}
+
+/**
+ * nestjs-pino sends every line logged outside a request (or job) to the first root logger made in
+ * the process, so of several apps in one test file only the first one's would be read. Resetting
+ * it makes the next app's root logger the one those lines go to: call it just before making the
+ * app whose lines a test reads.
+ */
+export function takeOverOutOfContextLogs(): void {
+  __resetOutOfContextForTests();
 }
 
 export function dataSourceOf(app: INestApplicationContext): DataSource {

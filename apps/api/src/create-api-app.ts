@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 
 import {
   RequestLogController,
@@ -20,9 +21,15 @@ import { httpServerOptions } from './http/server-options';
 import { setUpOpenApi } from './ops/openapi';
 import { createValidationPipe } from './http/validation.pipe';
 
-/** Builds the api (not yet listening), shared by `main.ts` and the e2e tests. */
-export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const rootLogger = createRootLogger(config, 'api');
+/**
+ * Builds the api (not yet listening), shared by `main.ts` and the e2e tests. `logDestination`
+ * (stdout when absent) lets tests read the log lines.
+ */
+export async function createApiApp(
+  config: AppConfig,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<NestFastifyApplication> {
+  const rootLogger = createRootLogger(config, 'api', options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
     genReqId: requestIdOf,

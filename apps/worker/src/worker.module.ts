@@ -11,6 +11,7 @@ import { DEFAULT_SCRAPER_OPTIONS, ScraperModule } from '@app/scraper';
 import { StorageModule } from '@app/storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 
 import { FalConfirmation } from './fal-confirmation/fal-confirmation';
 import { FailureAccountant } from './failure/failure-accountant';
@@ -30,12 +31,16 @@ import { UploadProcessor } from './upload/upload.processor';
 /** The worker: an application context (no HTTP api) that is the only consumer of the queues. */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logDestination` (stdout when absent) lets tests read the log lines. */
+  static forRoot(
+    config: AppConfig,
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(createRootLogger(config, 'worker')),
+        loggingModule(createRootLogger(config, 'worker', options.logDestination)),
         DatabaseModule.forRoot(),
         RedisModule,
         QueuesModule.forRoot('worker'),

@@ -7,6 +7,7 @@ export {
   bindRequestLoggers,
   createRootLogger,
   loggingModule,
+  withLogBindings,
   skipRequestLog,
   requestIdOf,
 } from './logging';

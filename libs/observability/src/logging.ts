@@ -106,6 +106,19 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * Runs `work` with every line that Nest's loggers write inside it, ours or a library's (the
+ * mailer's, say), written through a child of `base` bound to `bindings`: the worker binds each
+ * job's infographId, jobId and queue this way, so no line a job writes can leave them out.
+ */
+export function withLogBindings<T>(
+  base: Logger,
+  bindings: Record<string, unknown>,
+  work: () => Promise<T>,
+): Promise<T> {
+  return storage.run(new Store(base.child(bindings)), work);
+}
+
 /** Requests whose completion line is left out (see `skipRequestLog`). */
 const unlogged = new WeakSet<object>();
 

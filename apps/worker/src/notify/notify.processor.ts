@@ -28,7 +28,7 @@ export class NotifyProcessor extends StepProcessor {
     super(config);
   }
 
-  async process(job: Job<JobData<'notify'>>): Promise<string> {
+  protected async run(job: Job<JobData<'notify'>>): Promise<string> {
     const infograph = await this.state.findWithOwnerEmail(job.data.infographId);
     if (!infograph || !isTerminal(infograph.status)) {
       return 'skipped: not terminal';

@@ -6,9 +6,12 @@ import { Metrics } from '@app/observability';
 import { InfographPipeline } from '@app/pipeline';
 import { JobProducer, QUEUES } from '@app/queues';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 
 import { FalConfirmation } from '../fal-confirmation/fal-confirmation';
+import { inJobLogContext } from '../job-log-context';
 import { DeliveryRetention } from './delivery-retention';
 import { expiredAtFalReason, hasExpiredAtFal } from './fal-expiry';
 
@@ -22,6 +25,7 @@ const BATCH = 200;
 @Processor(QUEUES.reconcile, { concurrency: 1 })
 export class ReconcileProcessor extends WorkerHost {
   private readonly logger = new Logger('Reconcile');
+  @Inject(PinoLogger) private readonly logs!: PinoLogger;
 
   constructor(
     private readonly config: AppConfig,
@@ -36,7 +40,12 @@ export class ReconcileProcessor extends WorkerHost {
     super();
   }
 
-  async process(): Promise<Record<string, number>> {
+  /** `job` is absent when a test runs a pass directly. */
+  process(job?: Job): Promise<Record<string, number>> {
+    return job ? inJobLogContext(this.logs, job, () => this.reconcile(job.id)) : this.reconcile();
+  }
+
+  private async reconcile(jobId?: string): Promise<Record<string, number>> {
     const { pendingAfterMs, processingAfterMs } = this.config.reconcile;
     const counts = { submit: 0, upload: 0, polled: 0, expired: 0 };
     for (const i of await this.stale.find('submit', pendingAfterMs, BATCH)) {
@@ -46,7 +55,7 @@ export class ReconcileProcessor extends WorkerHost {
       counts.upload += Number(await this.producer.requeue('upload', { infographId: i.id }));
     }
     for (const i of await this.stale.find('fal', processingAfterMs, BATCH)) {
-      counts[await this.pollFal(i)] += 1;
+      counts[await this.pollFal(i, jobId)] += 1;
     }
     for (const [action, n] of Object.entries(counts)) {
       this.metrics.reconciled.inc({ action }, n);
@@ -58,7 +67,7 @@ export class ReconcileProcessor extends WorkerHost {
   }
 
   /** Asks fal about a request whose webhook never came, and continues as if it had. */
-  private async pollFal(i: Infograph): Promise<'polled' | 'expired'> {
+  private async pollFal(i: Infograph, jobId?: string): Promise<'polled' | 'expired'> {
     const { maxAgeMs } = this.config.reconcile;
     if (hasExpiredAtFal(i, maxAgeMs, Date.now())) {
       await this.fal.cancel(i.falRequestId as string).catch(() => undefined);
@@ -69,7 +78,7 @@ export class ReconcileProcessor extends WorkerHost {
       await this.confirmation.confirm(i);
     } catch (error) {
       this.logger.warn(
-        `infographId=${i.id} queue=reconcile could not poll fal: ${(error as Error).message}`,
+        `infographId=${i.id} jobId=${jobId} queue=reconcile could not poll fal: ${(error as Error).message}`,
       );
     }
     return 'polled';

@@ -8,6 +8,7 @@ import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
 import { FailureAccountant } from '../failure/failure-accountant';
+import { skippedBecause } from '../skipped';
 import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from '../notify/realtime-events';
 import { BlogContextService } from './blog-context.service';
@@ -32,11 +33,11 @@ export class SubmitProcessor extends StepProcessor {
     super(config);
   }
 
-  async process(job: Job<JobData<'submit'>>): Promise<string> {
+  protected async run(job: Job<JobData<'submit'>>): Promise<string> {
     const { infographId } = job.data;
     const infograph = await this.state.find(infographId);
     if (!infograph || infograph.status !== 'pending') {
-      return 'skipped: no longer pending';
+      return skippedBecause(infograph?.status, 'pending');
     }
     try {
       const blog = infograph.blogUrl

@@ -10,6 +10,7 @@ import { Job } from 'bullmq';
 
 import { FalConfirmation, FalNotFinishedError } from '../fal-confirmation/fal-confirmation';
 import { FailureAccountant } from '../failure/failure-accountant';
+import { skippedBecause } from '../skipped';
 import { StepProcessor } from '../step-processor';
 import { ImageCopier } from './image-copier';
 
@@ -30,10 +31,10 @@ export class UploadProcessor extends StepProcessor {
     super(config);
   }
 
-  async process(job: Job<JobData<'upload'>>): Promise<string> {
+  protected async run(job: Job<JobData<'upload'>>): Promise<string> {
     const found = await this.state.find(job.data.infographId);
     if (!found || found.status !== 'processing') {
-      return 'skipped: nothing to upload';
+      return skippedBecause(found?.status, 'processing');
     }
     try {
       const infograph = found.falImageUrl ? found : await this.confirmWithFal(found);
