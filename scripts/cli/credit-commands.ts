@@ -69,7 +69,7 @@ export const creditsAdjust: Command = {
 };
 
 export const creditsCheck: Command = {
-  summary: 'Verify balance = sum(ledger) for every user and one refund per failed infograph',
+  summary: 'Verify balance = sum(ledger) for every user and one full refund per failed infograph',
   usage: 'credits:check',
   flags: {},
   prepare: () => async (app) => {

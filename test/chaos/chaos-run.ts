@@ -66,6 +66,26 @@ export const FAULTS = {
   FAL_SIM_FAIL_RATE: '0.05',
 };
 
+/** Submit attempts per infograph (JOB_ATTEMPTS for the apps). */
+export const JOB_ATTEMPTS = 5;
+
+/**
+ * Every 50th create (offset 23) carries this fal-sim marker: every submit of its prompt answers
+ * 500, so the worker exhausts its attempts and must fail and refund those infographs, once.
+ */
+export const SUBMIT_ALWAYS_FAILS = '[sim:submit-500]';
+const submitAlwaysFails = (index: number) => index % 50 === 23;
+
+/**
+ * The share of the other infographs that must complete: all but fal's own failures and those whose
+ * every submit drew a 500, less a generous margin (the draws are random; the Redis crash and the
+ * killed worker may add a few re-submits, each a fresh draw).
+ */
+export const MIN_COMPLETED_SHARE =
+  (1 - Number(FAULTS.FAL_SIM_FAIL_RATE)) *
+    (1 - Number(FAULTS.FAL_SIM_SUBMIT_500_RATE) ** JOB_ATTEMPTS) -
+  0.05;
+
 export interface ChaosReport {
   profile: string;
   ok: boolean;
@@ -78,6 +98,10 @@ export interface ChaosReport {
     retried: number;
     gaveUp: number;
     statusCounts: Record<string, number>;
+    /** The answer that ended each create request (after retries of 429, 5xx and network errors). */
+    finalStatusCounts: Record<string, number>;
+    /** Final 4xx answers other than the expected 402s: none is provoked, so each is a defect. */
+    unexpectedClientErrors: number;
     insufficientCreditsExpected: number;
   };
   created: number;
@@ -92,7 +116,36 @@ export interface ChaosReport {
   missingObjects: number;
   duplicatesSeen: number;
   webhookOutcomes: Record<string, number>;
-  lostWebhooks: { total: number; recoveredByReconcile: number; failed: number };
+  /** Lost webhooks of requests fal completed must all end completed, through the reconciler. */
+  lostWebhooks: {
+    total: number;
+    completedAtFal: number;
+    recoveredByReconcile: number;
+    failed: number;
+  };
+  /** Infographs not marked to fail every submit, and how many of them completed. */
+  completion: { eligible: number; completed: number; share: number; minShare: number };
+  /** Infographs whose every submit fails (SUBMIT_ALWAYS_FAILS): each must end failed, refunded once. */
+  submitAlwaysFails: {
+    infographs: number;
+    failed: number;
+    refundedOnceInFull: number;
+    acceptedSubmits: number;
+    rejectedSubmits: number;
+    failureReasons: Record<string, number>;
+  };
+  /** Evidence that each injected fault actually happened. */
+  faults: {
+    workerKilledBy: string | null;
+    redisRestarts: number;
+    postgresConnectionsCut: number[];
+    /** Random submit 500s (prompts without a marker). */
+    submitErrors: number;
+    duplicateDeliveries: number;
+    lostWebhooks: number;
+    outOfOrder: number;
+    failedGenerations: number;
+  };
   outOfOrder: { total: number; completed: number; failedByStaleError: number };
   falSim: {
     requests: number;
@@ -114,6 +167,7 @@ interface PlannedCreate {
   body: Record<string, unknown>;
   cost: number;
   key: string;
+  submitAlwaysFails: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,8 +214,9 @@ function planCreates(profile: ChaosProfile, run: string): PlannedCreate[] {
       ['2K', 0.1],
       ['4K', 0.1],
     ]);
+    const marker = submitAlwaysFails(index) ? ` ${SUBMIT_ALWAYS_FAILS}` : '';
     const body = {
-      prompt: `Chaos ${run} #${index}: ${topics[index % topics.length]} in numbers`,
+      prompt: `Chaos ${run} #${index}: ${topics[index % topics.length]} in numbers${marker}`,
       aspect_ratio: pick([
         ['16/9', 0.5],
         ['1:1', 0.3],
@@ -176,6 +231,7 @@ function planCreates(profile: ChaosProfile, run: string): PlannedCreate[] {
       body,
       cost: n * (resolution === '4K' ? 2 : 1),
       key: `chaos-${run}-${index}`,
+      submitAlwaysFails: submitAlwaysFails(index),
     };
   });
 }
@@ -235,6 +291,7 @@ export async function runChaos(
   if (!existsSync(join(appRoot, 'dist/apps/api/src/main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first');
   }
+  PrivateRedis.assertAvailable(); // before anything is created
   const storageDir = await mkdtemp(join(tmpdir(), 'ainfographic-chaos-files-'));
   const processes: ManagedProcess[] = [];
   let redis: PrivateRedis | undefined;
@@ -278,7 +335,7 @@ export async function runChaos(
       FAL_SIM_PORT: String(simPort),
       LOCAL_STORAGE_DIR: storageDir,
       JOB_BACKOFF_MS: '100',
-      JOB_ATTEMPTS: '5',
+      JOB_ATTEMPTS: String(JOB_ATTEMPTS),
       RECONCILE_INTERVAL_MS: '1000',
       RECONCILE_PENDING_AFTER_MS: '3000',
       RECONCILE_PROCESSING_AFTER_MS: '3000',
@@ -384,7 +441,11 @@ export async function runChaos(
 
     // --- load, with chaos events inside the window ---
     const statusCounts: Record<string, number> = {};
-    const acknowledged = new Map<string, { user: number; at: number }>();
+    const finalStatusCounts: Record<string, number> = {};
+    const acknowledged = new Map<
+      string,
+      { user: number; at: number; submitAlwaysFails: boolean }
+    >();
     let retried = 0;
     let gaveUp = 0;
     const loadStart = Date.now();
@@ -411,12 +472,19 @@ export async function runChaos(
           statusCounts[status] = (statusCounts[status] ?? 0) + 1;
           if (response.status === 201) {
             for (const i of body?.infographs ?? []) {
-              acknowledged.set(i.id, { user: p.user, at: Date.now() });
+              acknowledged.set(i.id, {
+                user: p.user,
+                at: Date.now(),
+                submitAlwaysFails: p.submitAlwaysFails,
+              });
             }
+            finalStatusCounts[status] = (finalStatusCounts[status] ?? 0) + 1;
             return;
           }
           if (response.status < 500 && response.status !== 429) {
-            return; // a client error is final (402 for the broke user)
+            // A client error is final: 402 for the broke user; any other one is counted and checked.
+            finalStatusCounts[status] = (finalStatusCounts[status] ?? 0) + 1;
+            return;
           }
         } catch (error) {
           status = `network:${(error as Error).name}`;
@@ -437,11 +505,14 @@ export async function runChaos(
     );
 
     const at = (fraction: number) => loadStart + fraction * profile.createWindowMs;
+    let workerKilledBy: string | null = null;
+    const postgresConnectionsCut: number[] = [];
     const chaos = (async () => {
       await sleep(at(0.2) - Date.now());
       const victim = workers[0];
       note(`kill -9 ${victim.name} (pid ${victim.pid})`);
       await victim.kill9();
+      workerKilledBy = (await victim.exited).signal;
       await sleep(500);
       const replacement = await startWorker();
       workers.push(replacement);
@@ -460,6 +531,7 @@ export async function runChaos(
               WHERE datname = $1 AND pid <> pg_backend_pid()) t`,
           [databaseName(databaseUrl)],
         );
+        postgresConnectionsCut.push(rows[0].n);
         note(`cut ${rows[0].n} Postgres connections of the app`);
       }
     })();
@@ -597,6 +669,14 @@ export async function runChaos(
         `expected ${expected402} answers 402 (the user without credits) but saw ${statusCounts['402'] ?? 0}: a funded user was refused, or the broke one was charged`,
       );
     }
+    const unexpectedClientErrors = Object.entries(finalStatusCounts)
+      .filter(([s]) => /^4\d\d$/.test(s) && s !== '402')
+      .reduce((sum, [, n]) => sum + n, 0);
+    if (unexpectedClientErrors > 0) {
+      failures.push(
+        `${unexpectedClientErrors} create requests ended with a 4xx other than 402: ${JSON.stringify(finalStatusCounts)}`,
+      );
+    }
     const serverErrors = Object.entries(statusCounts).filter(
       ([s]) => /^5\d\d$/.test(s) && s !== '503',
     );
@@ -633,9 +713,6 @@ export async function runChaos(
       (r) =>
         r.plan.webhook.outOfOrder && r.state === 'COMPLETED' && infographByRequest.has(r.requestId),
     );
-    const submits = (
-      (await (await fetch(`${simUrl}/_sim/submits`)).json()) as { submits: { outcome: string }[] }
-    ).submits;
     const webhookOutcomes = Object.fromEntries(
       (
         await db.query<{ outcome: string; n: number }>(
@@ -643,6 +720,87 @@ export async function runChaos(
         )
       ).rows.map((r) => [r.outcome, r.n]),
     );
+    const submits = (
+      (await (await fetch(`${simUrl}/_sim/submits`)).json()) as {
+        submits: { outcome: string; prompt?: string }[];
+      }
+    ).submits;
+    const markedSubmits = submits.filter((s) => s.prompt?.includes(SUBMIT_ALWAYS_FAILS));
+    const lostCompletedAtFal = lost.filter((r) => r.state === 'COMPLETED');
+
+    // The completed share, and the infographs whose every submit fails.
+    const marked = infographs.filter((i) => acknowledged.get(i.id)?.submitAlwaysFails);
+    const eligible = infographs.filter((i) => !acknowledged.get(i.id)?.submitAlwaysFails);
+    const eligibleCompleted = eligible.filter((i) => i.status === 'completed').length;
+    const completion = {
+      eligible: eligible.length,
+      completed: eligibleCompleted,
+      share: eligible.length === 0 ? 0 : eligibleCompleted / eligible.length,
+      minShare: MIN_COMPLETED_SHARE,
+    };
+    if (completion.share < completion.minShare) {
+      failures.push(
+        `only ${eligibleCompleted} of ${eligible.length} infographs completed (share ${completion.share.toFixed(3)}, expected at least ${completion.minShare.toFixed(3)})`,
+      );
+    }
+    const submitAlwaysFailsReport = {
+      infographs: marked.length,
+      failed: marked.filter((i) => i.status === 'failed').length,
+      refundedOnceInFull: marked.filter(
+        (i) => refundOf.get(i.id)?.n === 1 && refundOf.get(i.id)?.amount === i.credits_charged,
+      ).length,
+      acceptedSubmits: markedSubmits.filter((s) => s.outcome === 'accept').length,
+      rejectedSubmits: markedSubmits.filter((s) => s.outcome === 'error-500').length,
+      failureReasons: count(
+        marked.filter((i) => i.status === 'failed'),
+        (i) => (i.error_message ?? '').slice(0, 90),
+      ),
+    };
+    if (
+      marked.length === 0 ||
+      submitAlwaysFailsReport.failed !== marked.length ||
+      submitAlwaysFailsReport.refundedOnceInFull !== marked.length
+    ) {
+      failures.push(
+        `infographs whose every submit fails: ${JSON.stringify(submitAlwaysFailsReport)} (each must end failed and refunded once, in full)`,
+      );
+    }
+
+    const faults = {
+      workerKilledBy: workerKilledBy as string | null,
+      redisRestarts: redis.restarts,
+      postgresConnectionsCut,
+      submitErrors: submits.filter(
+        (s) => s.outcome === 'error-500' && !s.prompt?.includes(SUBMIT_ALWAYS_FAILS),
+      ).length,
+      duplicateDeliveries: webhookOutcomes.duplicate ?? 0,
+      lostWebhooks: lost.length,
+      outOfOrder: outOfOrder.length,
+      failedGenerations: simRequests.filter((r) => r.state === 'FAILED').length,
+    };
+    const notFired = [
+      faults.workerKilledBy === 'SIGKILL'
+        ? null
+        : `worker kill (ended by ${faults.workerKilledBy})`,
+      faults.redisRestarts === 1 ? null : `Redis restart (${faults.redisRestarts})`,
+      faults.postgresConnectionsCut.length === 2 &&
+      faults.postgresConnectionsCut.every((n) => n > 0)
+        ? null
+        : `Postgres cuts (${JSON.stringify(faults.postgresConnectionsCut)})`,
+      ...(
+        [
+          'submitErrors',
+          'duplicateDeliveries',
+          'lostWebhooks',
+          'outOfOrder',
+          'failedGenerations',
+        ] as const
+      ).map((k) => (faults[k] > 0 ? null : k)),
+      lostCompletedAtFal.length > 0 ? null : 'lost webhooks of completed requests',
+    ].filter((f): f is string => f !== null);
+    if (notFired.length > 0) {
+      failures.push(`faults that never fired: ${notFired.join(', ')}`);
+    }
     const times = infographs
       .filter((i) => i.status === 'completed' || i.status === 'failed')
       .map((i) => Number(i.ms))
@@ -660,6 +818,8 @@ export async function runChaos(
         retried,
         gaveUp,
         statusCounts,
+        finalStatusCounts,
+        unexpectedClientErrors,
         insufficientCreditsExpected: expected402,
       },
       created: infographs.length,
@@ -676,11 +836,15 @@ export async function runChaos(
       webhookOutcomes,
       lostWebhooks: {
         total: lost.length,
+        completedAtFal: lostCompletedAtFal.length,
         recoveredByReconcile: lost.filter(
           (r) => infographByRequest.get(r.requestId)?.status === 'completed',
         ).length,
         failed: lost.filter((r) => infographByRequest.get(r.requestId)?.status === 'failed').length,
       },
+      completion,
+      submitAlwaysFails: submitAlwaysFailsReport,
+      faults,
       outOfOrder: {
         total: outOfOrder.length,
         completed: outOfOrder.filter(
@@ -733,6 +897,8 @@ export function summarise(report: ChaosReport): string {
     `chaos ${r.profile}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s`,
     `  created ${r.created} (from ${r.createRequests.planned} requests, ${r.createRequests.retried} retries, statuses ${JSON.stringify(r.createRequests.statusCounts)})`,
     `  completed ${r.completed}, failed ${r.failed}, not terminal ${r.nonTerminal}, refunded ${r.refunded}, refunded twice ${r.refundedTwice}`,
+    `  completed ${r.completion.completed} of ${r.completion.eligible} unmarked (share ${r.completion.share.toFixed(3)}, at least ${r.completion.minShare.toFixed(3)}); every submit failing: ${r.submitAlwaysFails.failed} of ${r.submitAlwaysFails.infographs} failed, ${r.submitAlwaysFails.refundedOnceInFull} refunded once`,
+    `  faults fired: ${JSON.stringify(r.faults)}; final create answers ${JSON.stringify(r.createRequests.finalStatusCounts)}`,
     `  duplicates seen ${r.duplicatesSeen}; lost webhooks ${r.lostWebhooks.total} (recovered by reconcile ${r.lostWebhooks.recoveredByReconcile}); out-of-order ${r.outOfOrder.total} (completed ${r.outOfOrder.completed}, failed by the stale ERROR ${r.outOfOrder.failedByStaleError})`,
     `  max time to terminal ${r.maxTimeToTerminalMs} ms (p95 ${r.p95TimeToTerminalMs} ms); missing objects ${r.missingObjects}; ledger problems ${r.ledgerProblems.length}`,
     ...r.failures.map((f) => `  ✗ ${f}`),

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import {
   CreditsService,
   InsufficientCreditsError,
@@ -5,10 +7,16 @@ import {
   UnknownUserError,
   checkLedger,
 } from '@app/credits';
+import { ENTITIES } from '@app/database';
 import { InfographCreationService, InfographStateService } from '@app/infographs';
+import { DataSource } from 'typeorm';
 
+/* eslint-disable-next-line no-restricted-imports -- MIGRATIONS is not exported by @app/database */
+import { MIGRATIONS } from '../../libs/database/src/migrations';
+import { databaseName, ensureDatabase, withDatabase } from '../../scripts/ensure-services';
 import { aUserWithCredits } from '../support/factories';
 import { assertLedgerConsistent } from '../support/ledger';
+import { runNode } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-app';
 
 describe('credit ledger', () => {
@@ -140,14 +148,145 @@ describe('credit ledger', () => {
     await expect(insert('grant', -1)).rejects.toThrow(/ck_credit_ledger_sign/);
     await expect(insert('bonus', 1)).rejects.toThrow(/ck_credit_ledger_reason/);
   });
+});
 
-  it('detects a balance that drifted from the ledger', async () => {
-    const { user } = await aUserWithCredits(api.app, 3);
-    await api.dataSource.query(`UPDATE users SET balance = 5 WHERE id = $1`, [user.id]);
-    const problems = await checkLedger(api.dataSource);
-    expect(problems).toEqual([
-      expect.objectContaining({ userId: user.id, problem: 'balance 5 but ledger sums to 3' }),
+// The check itself must catch what it promises. Its breakages go into a scratch database of their
+// own: checkLedger (and so assertLedgerConsistent in every other test) reads the whole database,
+// so a broken row in the shared one would fail unrelated tests.
+describe('the ledger check, on a scratch database broken on purpose', () => {
+  const url = withDatabase(
+    process.env.DATABASE_URL as string,
+    `${databaseName(process.env.DATABASE_URL as string)}_ledger_check`,
+  );
+  let db: DataSource;
+
+  beforeAll(async () => {
+    await ensureDatabase(url);
+    db = new DataSource({ type: 'postgres', url, entities: ENTITIES, migrations: MIGRATIONS });
+    await db.initialize();
+    await db.runMigrations();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    const admin = new DataSource({ type: 'postgres', url: withDatabase(url, 'postgres') });
+    await admin.initialize();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName(url)}" WITH (FORCE)`);
+    await admin.destroy();
+  });
+
+  /** A user granted `credits`, with the balance and ledger in step. */
+  const aUser = async (credits: number): Promise<string> => {
+    const [{ id }] = await db.query<{ id: string }[]>(
+      `INSERT INTO users (email, balance) VALUES ($1, $2) RETURNING id`,
+      [`check-${Math.random().toString(36).slice(2)}@test.local`, credits],
+    );
+    await db.query(`INSERT INTO credit_ledger (user_id, amount, reason) VALUES ($1, $2, 'grant')`, [
+      id,
+      credits,
     ]);
-    await api.dataSource.query(`UPDATE users SET balance = 3 WHERE id = $1`, [user.id]);
+    return id;
+  };
+  /** An infograph charged the way create charges: balance and a charge entry, in step. */
+  const anInfograph = async (userId: string, status: string, charged: number) => {
+    const [{ id }] = await db.query<{ id: string }[]>(
+      `WITH charged AS (UPDATE users SET balance = balance - $3 WHERE id = $1 RETURNING id),
+            entry AS (INSERT INTO credit_ledger (user_id, amount, reason, batch_id)
+                      SELECT id, -$3, 'charge', $4 FROM charged)
+       INSERT INTO infographs (user_id, batch_id, prompt, aspect_ratio, resolution, status, credits_charged)
+       SELECT id, $4, 'p', '1:1', '4K', $2, $3 FROM charged RETURNING id`,
+      [userId, status, charged, randomUUID()],
+    );
+    return id;
+  };
+  /** A refund entry, with the balance kept in step (so only the refund itself is wrong). */
+  const refund = async (userId: string, infographId: string, amount: number) => {
+    await db.query(`UPDATE users SET balance = balance + $2 WHERE id = $1`, [userId, amount]);
+    await db.query(
+      `INSERT INTO credit_ledger (user_id, amount, reason, infograph_id) VALUES ($1, $2, 'refund', $3)`,
+      [userId, amount, infographId],
+    );
+  };
+  /** What checkLedger says about these users and infographs (the scratch database holds others). */
+  const problemsAbout = async (...ids: string[]) =>
+    (await checkLedger(db)).filter((p) => ids.includes(p.userId ?? p.infographId ?? ''));
+
+  it('finds nothing wrong in a ledger that is in step', async () => {
+    const user = await aUser(6);
+    const ids = [
+      await anInfograph(user, 'completed', 2),
+      await anInfograph(user, 'pending', 1),
+      await anInfograph(user, 'failed', 2),
+    ];
+    await refund(user, ids[2], 2);
+    expect(await problemsAbout(user, ...ids)).toEqual([]);
+  });
+
+  it('reports a failed infograph with no refund', async () => {
+    const user = await aUser(2);
+    const id = await anInfograph(user, 'failed', 2);
+    expect(await problemsAbout(user, id)).toEqual([
+      { infographId: id, problem: 'failed infograph has 0 refund(s), expected 1' },
+    ]);
+  });
+
+  it('reports a failed infograph refunded less, or more, than it was charged', async () => {
+    const user = await aUser(4);
+    const [short, over] = [
+      await anInfograph(user, 'failed', 2),
+      await anInfograph(user, 'failed', 2),
+    ];
+    await refund(user, short, 1);
+    await refund(user, over, 3);
+    expect(await problemsAbout(user, short, over)).toEqual(
+      expect.arrayContaining([
+        { infographId: short, problem: 'failed infograph was charged 2 but refunded 1' },
+        { infographId: over, problem: 'failed infograph was charged 2 but refunded 3' },
+      ]),
+    );
+    expect(await problemsAbout(user, short, over)).toHaveLength(2);
+  });
+
+  it('reports a refund of an infograph that did not fail', async () => {
+    const user = await aUser(1);
+    const id = await anInfograph(user, 'completed', 1);
+    await refund(user, id, 1);
+    expect(await problemsAbout(user, id)).toEqual([
+      { infographId: id, problem: 'completed infograph has 1 refund(s), expected 0' },
+    ]);
+  });
+
+  it('reports a balance that drifted from the ledger', async () => {
+    const user = await aUser(3);
+    await db.query(`UPDATE users SET balance = 5 WHERE id = $1`, [user]);
+    expect(await problemsAbout(user)).toEqual([
+      { userId: user, problem: 'balance 5 but ledger sums to 3' },
+    ]);
+  });
+
+  it('reports a failed infograph refunded twice, once the database guard is taken away', async () => {
+    const user = await aUser(2);
+    const id = await anInfograph(user, 'failed', 1);
+    await refund(user, id, 1);
+    // The database refuses a second refund; this scratch database drops that guard to prove the
+    // check would still catch one (e.g. written before the index existed, or by hand).
+    await expect(refund(user, id, 1)).rejects.toThrow(/uq_ledger_refund_per_infograph/);
+    await db.query(`UPDATE users SET balance = balance - 1 WHERE id = $1`, [user]);
+    await db.query(`DROP INDEX uq_ledger_refund_per_infograph`);
+    await refund(user, id, 1);
+    expect(await problemsAbout(user, id)).toEqual([
+      { infographId: id, problem: 'failed infograph has 2 refund(s), expected 1' },
+    ]);
+  });
+
+  it('makes `credits:check` exit non-zero and name every problem', async () => {
+    const problems = await checkLedger(db);
+    expect(problems.length).toBeGreaterThanOrEqual(6);
+    const checked = await runNode('scripts/cli.js', ['credits:check'], { DATABASE_URL: url });
+    expect(checked.code).toBe(1);
+    for (const p of problems) {
+      expect(checked.stdout).toContain(
+        p.userId ? `user ${p.userId}: ${p.problem}` : `infograph ${p.infographId}: ${p.problem}`,
+      );
+    }
   });
 });

@@ -24,9 +24,8 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { httpRequest, testConfig } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
-const describeIfRedis = PrivateRedis.available() ? describe : describe.skip;
-
-describeIfRedis('outages: Postgres or Redis unreachable', () => {
+// No skip when redis-server is missing: PrivateRedis.start fails in beforeAll and says what to install.
+describe('outages: Postgres or Redis unreachable', () => {
   let sim: FastifyInstance;
   let redis: PrivateRedis;
   let pgProxy: TcpProxy;
@@ -89,6 +88,7 @@ describeIfRedis('outages: Postgres or Redis unreachable', () => {
   };
 
   beforeAll(async () => {
+    PrivateRedis.assertAvailable();
     sim = await buildFalSim({
       port: 0,
       host: '127.0.0.1',
@@ -161,6 +161,9 @@ describeIfRedis('outages: Postgres or Redis unreachable', () => {
   }, 60_000);
 
   afterEach(async () => {
+    if (!api) {
+      return; // beforeAll failed and says why; nothing here to restore or check
+    }
     pgProxy.setMode('pass');
     redisProxy.setMode('pass');
     await waitFor(
@@ -188,7 +191,9 @@ describeIfRedis('outages: Postgres or Redis unreachable', () => {
     await pgProxy?.close();
     await redisProxy?.close();
     await redis?.stop();
-    await rm(storageDir, { recursive: true, force: true });
+    if (storageDir) {
+      await rm(storageDir, { recursive: true, force: true });
+    }
   });
 
   for (const mode of ['refuse', 'blackhole'] as const) {

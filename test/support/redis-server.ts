@@ -22,7 +22,22 @@ export class PrivateRedis {
     return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
   }
 
+  /**
+   * Fails (never skips) when the redis-server binary is missing: the suites that crash and restart
+   * Redis would otherwise pass having proved nothing. A Redis in Docker does not provide it.
+   */
+  static assertAvailable(): void {
+    if (!PrivateRedis.available()) {
+      throw new Error(
+        'redis-server is not installed (or not on PATH): the chaos, outage and realtime suites start ' +
+          'their own private redis-server to crash and restart it. Install it: ' +
+          '`sudo apt-get install -y redis-server` (a Redis in Docker is not enough for these suites).',
+      );
+    }
+  }
+
   static async start(options: { logFile?: string } = {}): Promise<PrivateRedis> {
+    PrivateRedis.assertAvailable();
     const redis = new PrivateRedis(await freePort(), options.logFile);
     await redis.up();
     return redis;
