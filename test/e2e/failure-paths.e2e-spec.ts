@@ -92,9 +92,11 @@ describe('failure paths: failed with a readable reason and refunded exactly once
   });
   afterEach(() => assertLedgerConsistent(flow.api.dataSource));
   afterAll(async () => {
-    await flow.close();
+    // The hanging servers first: a worker job still waiting on one would hold up the worker's
+    // graceful close.
     await stop(blog);
     await stop(media);
+    await flow.close();
   });
 
   it('fails after JOB_ATTEMPTS submits when fal answers 500 every time', async () => {
