@@ -14,6 +14,7 @@ import {
 
 import { ApiModule } from './api.module';
 import { BODY_LIMIT_BYTES, limitRouteBodies } from './http/body-limits';
+import { closeConnectionsOnShutdown } from './http/graceful-close';
 import { refuseHostileJson } from './http/json-shape';
 import { observeRequestDurations } from './http/request-metrics';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -39,6 +40,7 @@ export async function createApiApp(
     ...httpServerOptions(config),
   });
   limitRouteBodies(adapter.getInstance());
+  closeConnectionsOnShutdown(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config, rootLogger),
     adapter,
@@ -50,12 +52,13 @@ export async function createApiApp(
   );
   app.useLogger(app.get(Logger));
   bindRequestLoggers(app.getHttpAdapter().getInstance());
-  // Before the routes (registered by setUpOpenApi and app.init()), which get their policies.
-  await registerSecurityHeaders(app, config);
+  registerSecurityHeaders(app, config);
   refuseHostileJson(app);
   app.useGlobalPipes(createValidationPipe());
   observeRequestDurations(app);
   setUpOpenApi(app);
-  app.enableShutdownHooks();
+  // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, close, then exit 0 (Nest's
+  // default re-raises the signal instead, which ends the process before pino's buffer is flushed).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   return app;
 }

@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 type Directives = Record<string, string[]>;
@@ -41,35 +41,40 @@ const TOOL_PATHS = /^\/(docs|admin\/queues)(\/|$)/;
 const FILES_PATHS = /^\/files(\/|$)/;
 
 /**
- * Security headers on every answer (@fastify/helmet): a CSP (per path, see above), frame-ancestors
- * 'none' and X-Frame-Options DENY, nosniff, Referrer-Policy no-referrer, and HSTS only when the
- * public URL is https (on http it means nothing, and on localhost it would pin every other local
- * app to https). Registered before the routes, whose own policies an onRoute hook sets.
+ * Security headers on every answer (helmet): a CSP (per path, see above), frame-ancestors 'none'
+ * and X-Frame-Options DENY, nosniff, Referrer-Policy no-referrer, and HSTS only when the public
+ * URL is https (on http it means nothing, and on localhost it would pin every other local app to
+ * https). helmet itself rather than @fastify/helmet: that plugin builds helmet's middleware anew
+ * for every request (and adds two async hooks); here each policy is built once, at start.
  */
-export async function registerSecurityHeaders(
-  app: NestFastifyApplication,
-  config: AppConfig,
-): Promise<void> {
+export function registerSecurityHeaders(app: NestFastifyApplication, config: AppConfig): void {
   const https = config.api.publicUrl.startsWith('https:');
-  const csp = (directives: Directives) => ({
-    useDefaults: false,
-    directives: https ? { ...directives, 'upgrade-insecure-requests': [] } : directives,
-  });
-  // Added before helmet's own onRoute hook, which turns a route's `helmet` into its settings.
+  const policy = (
+    directives: Directives,
+    extra: { crossOriginResourcePolicy?: { policy: 'cross-origin' } } = {},
+  ) =>
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: https ? { ...directives, 'upgrade-insecure-requests': [] } : directives,
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      ...extra,
+    });
+  const page = policy(PAGE);
+  const tools = policy(TOOLS);
+  const files = policy(PAGE, { crossOriginResourcePolicy: { policy: 'cross-origin' } });
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRoute', (route) => {
-      if (TOOL_PATHS.test(route.url)) {
-        route.helmet = { contentSecurityPolicy: csp(TOOLS) };
-      } else if (FILES_PATHS.test(route.url)) {
-        route.helmet = { crossOriginResourcePolicy: { policy: 'cross-origin' } };
-      }
+    .addHook('onRequest', (request, reply, done) => {
+      const headers = TOOL_PATHS.test(request.url)
+        ? tools
+        : FILES_PATHS.test(request.url)
+          ? files
+          : page;
+      headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
     });
-  await app.register(helmet, {
-    contentSecurityPolicy: csp(PAGE),
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-  });
 }
