@@ -1,13 +1,16 @@
 // Scenario 1: POST /api/infographs/create/ and the fal webhook, product vs a bare Fastify baseline
-// doing the same transaction and queue add, at several connection counts, in the same run.
+// running the product's own statement (prepared) and queue add, at several connection counts, in
+// the same run; plus the earlier baseline (create: BEGIN, three unprepared statements, COMMIT;
+// webhook: one unprepared UPDATE) as a second, labelled row (`--no-old-baseline` leaves it out).
 //   node bench/run.mjs http [--quick] [--duration 10] [--connections 10,100,500]
-//                          [--endpoints create,webhook] [--profile]
+//                          [--endpoints create,webhook] [--no-old-baseline] [--profile]
 // --profile runs the api and the baseline under `node --cpu-prof` and summarises where their time
 // went (bench/results/http-profile.txt); the profiler slows both, so those req/s are not figures.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { createServer, Server } from 'node:http';
+import { loadavg } from 'node:os';
 
 import { DEV_FAL_WEBHOOK_SECRET } from '@app/config';
 import { webhookToken } from '@app/fal';
@@ -47,7 +50,8 @@ import {
 
 interface Cell {
   endpoint: 'create' | 'webhook';
-  target: 'baseline' | 'product';
+  /** `baseline`: the product's statement, prepared; `baseline-old`: the earlier unprepared one. */
+  target: 'baseline' | 'baseline-old' | 'product';
   connections: number;
   rps: number;
   p50: number;
@@ -187,10 +191,15 @@ runScenario('http', async () => {
     ',',
   ) as Cell['endpoint'][];
   const profile = args.flags.has('profile');
+  const targets: Cell['target'][] = args.flags.has('no-old-baseline')
+    ? ['baseline', 'product']
+    : ['baseline', 'baseline-old', 'product'];
   const warmup = args.quick ? 1 : 2;
   // Rows made in advance per webhook cell; a cell that runs out re-sends (duplicate path).
   const perCellRows = Math.ceil(args.num('webhook-rate', 4000) * duration);
 
+  // Before anything of ours runs: other work on the machine (the end-of-run figure includes ours).
+  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   log(`http: ${duration} s per cell at ${levels.join(', ')} connections`);
   await freshDatabase();
   const pool = benchPool();
@@ -234,7 +243,7 @@ runScenario('http', async () => {
     const url =
       target === 'product'
         ? `http://127.0.0.1:${apiPort}/api/infographs/create/`
-        : `http://127.0.0.1:${basePort}/create`;
+        : `http://127.0.0.1:${basePort}/${target === 'baseline' ? 'create' : 'create-5rt'}`;
     return load({
       url,
       connections,
@@ -279,7 +288,7 @@ runScenario('http', async () => {
       // The product checks the token our worker puts in the URL it gives fal.
       target === 'product'
         ? `/api/infographs/webhook/${id}/?token=${webhookToken(DEV_FAL_WEBHOOK_SECRET, id)}`
-        : `/webhook/${id}`,
+        : `/${target === 'baseline' ? 'webhook' : 'webhook-plain'}/${id}`,
     );
     let i = 0;
     const result = await load({
@@ -304,7 +313,7 @@ runScenario('http', async () => {
 
   const cells: Cell[] = [];
   for (const endpoint of endpoints) {
-    for (const target of ['baseline', 'product'] as const) {
+    for (const target of targets) {
       log(`${endpoint}/${target}: warm-up ${warmup} s`);
       if (endpoint === 'create') {
         await createRun(target, 10, warmup);
@@ -313,7 +322,7 @@ runScenario('http', async () => {
       }
     }
     for (const connections of levels) {
-      for (const target of ['baseline', 'product'] as const) {
+      for (const target of targets) {
         await sleep(500);
         const pid = target === 'product' ? api.pid : baseline.pid;
         if (endpoint === 'create') {
@@ -337,37 +346,42 @@ runScenario('http', async () => {
   }
 
   const rows = [];
+  const baselineLabel = { baseline: 'prepared, 1 stmt', 'baseline-old': 'old, unprepared' };
   for (const endpoint of endpoints) {
-    for (const connections of levels) {
-      const b = cells.find(
-        (c) => c.endpoint === endpoint && c.target === 'baseline' && c.connections === connections,
-      );
-      const p = cells.find(
-        (c) => c.endpoint === endpoint && c.target === 'product' && c.connections === connections,
-      );
-      if (!b || !p) {
-        continue;
+    for (const baselineTarget of ['baseline', 'baseline-old'] as const) {
+      for (const connections of levels) {
+        const b = cells.find(
+          (c) =>
+            c.endpoint === endpoint && c.target === baselineTarget && c.connections === connections,
+        );
+        const p = cells.find(
+          (c) => c.endpoint === endpoint && c.target === 'product' && c.connections === connections,
+        );
+        if (!b || !p) {
+          continue;
+        }
+        rows.push({
+          endpoint,
+          baseline: baselineLabel[baselineTarget],
+          conns: connections,
+          'base req/s': b.rps,
+          'prod req/s': p.rps,
+          'ratio req/s': p.rps / b.rps,
+          'base p50': b.p50,
+          'prod p50': p.p50,
+          'base p99': b.p99,
+          'prod p99': p.p99,
+          'ratio p99': p.p99 / b.p99,
+          'prod non2xx': p.non2xx + p.errors,
+          'base non2xx': b.non2xx + b.errors,
+          'base cpu µs/req': b.serverCpuUs,
+          'prod cpu µs/req': p.serverCpuUs,
+          'base pg µs/req': b.postgresCpuUs,
+          'prod pg µs/req': p.postgresCpuUs,
+          'base redis µs/req': b.redisCpuUs,
+          'prod redis µs/req': p.redisCpuUs,
+        });
       }
-      rows.push({
-        endpoint,
-        conns: connections,
-        'base req/s': b.rps,
-        'prod req/s': p.rps,
-        'ratio req/s': p.rps / b.rps,
-        'base p50': b.p50,
-        'prod p50': p.p50,
-        'base p99': b.p99,
-        'prod p99': p.p99,
-        'ratio p99': p.p99 / b.p99,
-        'prod non2xx': p.non2xx + p.errors,
-        'base non2xx': b.non2xx + b.errors,
-        'base cpu µs/req': b.serverCpuUs,
-        'prod cpu µs/req': p.serverCpuUs,
-        'base pg µs/req': b.postgresCpuUs,
-        'prod pg µs/req': p.postgresCpuUs,
-        'base redis µs/req': b.redisCpuUs,
-        'prod redis µs/req': p.redisCpuUs,
-      });
     }
   }
   const text = table(
@@ -375,7 +389,22 @@ runScenario('http', async () => {
     rows,
   );
   process.stdout.write(`\n${text}\n`);
-  const file = writeResult('http', { duration, levels, versions, cells, summary: rows }, text);
+  // A profiled run's req/s are not figures: kept apart, so bench/README.md is never rendered from it.
+  const file = writeResult(
+    profile ? 'http-profiled' : 'http',
+    {
+      duration,
+      quick: args.quick,
+      loadAverageAtStart,
+      levels,
+      endpoints,
+      targets,
+      versions,
+      cells,
+      summary: rows,
+    },
+    text,
+  );
   log(`results: ${file}`);
   if (profile) {
     await Promise.all([stopProcess(api), stopProcess(baseline)]);

@@ -1,6 +1,8 @@
 // Bench runner: bundles bench/*.ts with esbuild into dist/bench (npm packages stay external) and
 // runs the scenarios one after the other. `npm run build` must have compiled the apps first.
-//   node bench/run.mjs [all|http|pipeline|soak|profile ...] [--quick] [scenario flags]
+// After each scenario that succeeded, its table in bench/README.md is re-rendered from its results
+// file (bench/report.mjs; `--no-readme` leaves the README alone).
+//   node bench/run.mjs [all|http|pipeline|soak|profile ...] [--quick] [--no-readme] [scenario flags]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,12 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
 
+import { renderReadme } from './report.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['http', 'pipeline', 'soak', 'profile'];
 
 const argv = process.argv.slice(2);
 const named = argv.filter((a) => SCENARIOS.includes(a) || a === 'all');
-const flags = argv.filter((a) => !named.includes(a));
+const readme = !argv.includes('--no-readme');
+const flags = argv.filter((a) => !named.includes(a) && a !== '--no-readme');
 const chosen = named.length === 0 || named.includes('all') ? SCENARIOS : named;
 
 if (!existsSync(join(root, 'dist', 'apps', 'api', 'src', 'main.js'))) {
@@ -50,6 +55,15 @@ for (const scenario of chosen) {
   if (run.status !== 0) {
     failed++;
     console.error(`=== ${scenario} failed (exit ${run.status ?? run.signal})`);
+  } else if (readme) {
+    try {
+      if (renderReadme([scenario]).length > 0) {
+        console.log(`=== bench/README.md: ${scenario} table re-rendered from bench/results/`);
+      }
+    } catch (error) {
+      failed++;
+      console.error(`=== bench/README.md not rendered: ${error.message}`);
+    }
   }
 }
 console.log(
