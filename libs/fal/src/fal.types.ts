@@ -1,26 +1,12 @@
 /**
- * The model's input as sent on the wire (snake_case on purpose: it is fal's JSON). The enum lists
- * are unconfirmed by fal, so they live here once and our own API validates against them.
+ * The model's input as sent on the wire (snake_case on purpose: it is fal's JSON). What fal
+ * accepts, as types only: what we offer is the domain's list (libs/infographs), which the submit
+ * step checks against these at compile time.
  */
-export const FAL_ASPECT_RATIOS = [
-  '21:9',
-  '16:9',
-  '3:2',
-  '4:3',
-  '5:4',
-  '1:1',
-  '4:5',
-  '3:4',
-  '2:3',
-  '9:16',
-] as const;
-export const FAL_RESOLUTIONS = ['1K', '2K', '4K'] as const;
-export const FAL_OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
-export const FAL_MAX_IMAGES = 4;
-
-export type FalAspectRatio = (typeof FAL_ASPECT_RATIOS)[number];
-export type FalResolution = (typeof FAL_RESOLUTIONS)[number];
-export type FalOutputFormat = (typeof FAL_OUTPUT_FORMATS)[number];
+export type FalAspectRatio =
+  '21:9' | '16:9' | '3:2' | '4:3' | '5:4' | '1:1' | '4:5' | '3:4' | '2:3' | '9:16';
+export type FalResolution = '1K' | '2K' | '4K';
+export type FalOutputFormat = 'png' | 'jpeg' | 'webp';
 
 export interface FalImageInput {
   prompt: string;

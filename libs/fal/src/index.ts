@@ -20,12 +20,6 @@ export {
   FalTransientError,
 } from './fal.errors';
 export { rewriteFalUrl } from './fal-url-rewrite';
-export {
-  FAL_ASPECT_RATIOS,
-  FAL_MAX_IMAGES,
-  FAL_OUTPUT_FORMATS,
-  FAL_RESOLUTIONS,
-} from './fal.types';
 export type {
   FalAspectRatio,
   FalImage,
