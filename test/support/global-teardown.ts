@@ -1,4 +1,5 @@
-// Drops the run's database and deletes every Redis key under the run's prefix.
+// Drops the run's databases (its template and each test file's copy, see test-env.ts, and any
+// scratch database a test made from one) and deletes every Redis key under the run's prefix.
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 
@@ -12,7 +13,13 @@ export default async function globalTeardown(): Promise<void> {
   }
   const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName(databaseUrl)}" WITH (FORCE)`);
+  const { rows } = await admin.query<{ datname: string }>(
+    'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+    [databaseName(databaseUrl)],
+  );
+  for (const { datname } of rows) {
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
   await admin.end();
 
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
