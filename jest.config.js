@@ -1,5 +1,6 @@
 // Three projects: `unit` (pure logic, *.spec.ts beside the code), `e2e` (test/e2e, real
-// Postgres/Redis/fal-sim/S3/SMTP, in a database and Redis prefix made for the run and dropped after)
+// Postgres/Redis/fal-sim/S3/SMTP, each file in a database and Redis prefix of its own, made for the
+// run and dropped after: test/support/global-setup.ts, test-env.ts, global-teardown.ts)
 // and `browser` (test/browser: the web page in headless Chromium, same setup as e2e).
 const swc = [
   '@swc/jest',
