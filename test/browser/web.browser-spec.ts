@@ -43,7 +43,8 @@ describe('web page', () => {
       await expectBalance(page, 10);
       await screenshot(page, '01-signed-in-desktop');
 
-      await page.getByLabel('Prompt').fill('How solar panels work [sim:slow=1500]');
+      // Slow enough that both cards are still working when checked below, even on a busy machine.
+      await page.getByLabel('Prompt').fill('How solar panels work [sim:slow=5000]');
       await page.getByRole('radio', { name: '2K' }).check();
       await page
         .getByRole('group', { name: 'Images' })

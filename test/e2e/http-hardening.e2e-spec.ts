@@ -101,6 +101,54 @@ describe('create bodies are bounded before validation', () => {
   });
 });
 
+/**
+ * Starts a webhook POST on a raw connection and never finishes it: `drip` sends one byte of the
+ * announced 1000-byte body every 200 ms, `silent` stops in the middle of the headers. Resolves
+ * with what ended it (the server's status line, or 'closed'); bounded, it fails after 15 s.
+ */
+function untilServerEnds(port: number, mode: 'drip' | 'silent'): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let drips = 0;
+    const giveUp = setTimeout(
+      () => finish(new Error(`${mode} connection still open after 15 s (${drips} drips)`)),
+      15_000,
+    );
+    const drip =
+      mode === 'drip'
+        ? setInterval(() => {
+            drips++;
+            socket.write(' ');
+          }, 200)
+        : undefined;
+    function finish(result: string | Error): void {
+      clearTimeout(giveUp);
+      clearInterval(drip);
+      socket.destroy();
+      if (result instanceof Error) {
+        reject(result);
+      } else {
+        resolve(result);
+      }
+    }
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n')) {
+        finish(received.split('\r\n')[0]);
+      }
+    });
+    socket.on('error', () => finish('closed'));
+    socket.on('close', () => finish(received ? received.split('\r\n')[0] : 'closed'));
+    const head = `POST /api/infographs/webhook/${randomUUID()}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n`;
+    socket.write(
+      mode === 'drip'
+        ? `${head}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n`
+        : head,
+    );
+  });
+}
+
 describe('slow requests are timed out', () => {
   let api: TestApi;
 
@@ -110,40 +158,7 @@ describe('slow requests are timed out', () => {
   afterAll(() => api.close());
 
   it('answers 408 or closes a connection that drips a webhook body', async () => {
-    const { port } = new URL(api.url);
-    const outcome = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let received = '';
-      let drips = 0;
-      // Bounded: gives up (and fails) after 15 s, about 75 drips of the 1000 bytes announced.
-      const giveUp = setTimeout(() => finish(new Error(`still open after ${drips} drips`)), 15_000);
-      const drip = setInterval(() => {
-        drips++;
-        socket.write(' ');
-      }, 200);
-      function finish(result: string | Error): void {
-        clearTimeout(giveUp);
-        clearInterval(drip);
-        socket.destroy();
-        if (result instanceof Error) {
-          reject(result);
-        } else {
-          resolve(result);
-        }
-      }
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.toString('latin1');
-        if (received.includes('\r\n\r\n')) {
-          finish(received.split('\r\n')[0]);
-        }
-      });
-      socket.on('error', () => finish('closed'));
-      socket.on('close', () => finish(received ? received.split('\r\n')[0] : 'closed'));
-      socket.write(
-        `POST /api/infographs/webhook/${randomUUID()}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
-      );
-    });
+    const outcome = await untilServerEnds(Number(new URL(api.url).port), 'drip');
     expect(outcome).toMatch(/^(HTTP\/1\.1 408|closed$)/);
   });
 
@@ -158,8 +173,11 @@ describe('slow requests are timed out', () => {
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      // Longer than the request timeout plus the server's check interval, twice over.
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      // A barrier, not a clock: two plain connections opened after the socket, one dripping its
+      // body and one silent mid-headers, are ended by the server's request and idle timeouts.
+      // Their deadlines fall after the socket's, so either timeout would have closed it by then.
+      const port = Number(new URL(api.url).port);
+      await Promise.all([untilServerEnds(port, 'drip'), untilServerEnds(port, 'silent')]);
       expect(socket.readyState).toBe(WebSocket.OPEN);
       const pong = new Promise<string>((resolve) => socket.once('pong', () => resolve('pong')));
       socket.ping();

@@ -170,8 +170,14 @@ describe('api logs', () => {
       );
       expect(res.status).toBe(401);
     }
-    // The last request's line (if any) is written before its answer; give stdout a moment anyway.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A barrier, not a clock: one more request, always logged, whose line comes after every line
+    // of the flood on the api's stdout.
+    await fetch(`${base}/api/nope`, { headers: { 'x-request-id': 'after-the-flood' } });
+    await waitFor(
+      () => lines().some((l) => l.reqId === 'after-the-flood' && l.msg === 'request completed'),
+      (seen) => seen,
+      { describe: 'the request line after the flood' },
+    );
     const flood = lines().filter((l) => /^flood-/.test(l.reqId ?? ''));
     const handlerLines = flood.filter((l) => /rejected/.test(l.msg ?? ''));
     const requestLines = flood.filter((l) => l.msg === 'request completed');

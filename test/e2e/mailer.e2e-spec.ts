@@ -131,8 +131,12 @@ describe('Mailer', () => {
       const line = logged.find((m) => m.includes(recipient));
       expect(line).toContain(`subject="${READY_SUBJECT}"`);
       expect(line).toContain('Image: http://127.0.0.1:3000/files/ig-5.png');
-      // Bounded wait: had anything been sent, it would have arrived long before this.
-      await expect(smtp.waitForMessage(forRecipient(recipient), 500)).rejects.toThrow(
+      // The barrier is the awaited send: over SMTP it resolves only once the server has accepted
+      // the message, and the test server records a message before it accepts it.
+      expect(smtp.messages).toHaveLength(before);
+      // No barrier exists for a send left un-awaited, so a bounded wait covers that too; generous,
+      // since on a busy machine such a stray message could take a while to arrive.
+      await expect(smtp.waitForMessage(forRecipient(recipient), 2_000)).rejects.toThrow(
         /no matching e-mail/,
       );
       expect(smtp.messages).toHaveLength(before);

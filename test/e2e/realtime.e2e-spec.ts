@@ -357,6 +357,11 @@ describe('realtime /api/ws', () => {
       await api.app.get(RealtimePublisher).publish(event);
       await onFirst.next(isUpdate(event.infograph.id));
       await onSecond.next(isUpdate(event.infograph.id));
+      // A later event travels the same ordered path: once it is in, a duplicate would be too.
+      const later = updated(user.id);
+      await api.app.get(RealtimePublisher).publish(later);
+      await onFirst.next(isUpdate(later.infograph.id));
+      await onSecond.next(isUpdate(later.infograph.id));
       expect(onSecond.messages.filter(isUpdate(event.infograph.id))).toHaveLength(1);
       expect(onFirst.messages.filter(isUpdate(event.infograph.id))).toHaveLength(1);
     } finally {

@@ -336,7 +336,8 @@ describe('safeFetch limits what it reads', () => {
     expect(error.code).toBe('timeout');
     expect(error.permanent).toBe(true);
     expect(error.message).toMatch(/^The blog at 127\.0\.0\.1 did not answer within 0\.3 s/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The server never answers: well under the product's 10 s, with room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('counts a trickling body against the same overall timeout', async () => {
@@ -353,7 +354,8 @@ describe('safeFetch limits what it reads', () => {
 
     expect(error.code).toBe('timeout');
     expect(error.permanent).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The drip never ends (a per-chunk timeout would never fire): well under the product's 10 s.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 

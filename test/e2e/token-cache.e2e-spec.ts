@@ -12,7 +12,9 @@ describe('token cache', () => {
   let api: TestApi;
 
   beforeAll(async () => {
-    api = await startTestApi({ AUTH_CACHE_SECONDS: '1' });
+    // Long enough that two requests in a row meet a cached entry even on a busy machine, short
+    // enough to watch one expire.
+    api = await startTestApi({ AUTH_CACHE_SECONDS: '4' });
   });
 
   afterAll(() => api.close());
@@ -35,7 +37,7 @@ describe('token cache', () => {
     await waitFor(
       () => me(token),
       (r) => r.status === 401,
-      { timeoutMs: 3_000, describe: 'the cached entry to expire' },
+      { timeoutMs: 10_000, describe: 'the cached entry to expire' },
     );
   });
 
@@ -49,11 +51,11 @@ describe('token cache', () => {
        SELECT pg_notify('api_token_revoked', token_hash) FROM revoked`,
       [record!.id],
     );
-    // Well within the 1 s the entry would otherwise live.
+    // Within half the 4 s the entry would otherwise live: the notice, not the expiry, dropped it.
     const refused = await waitFor(
       () => me(token),
       (r) => r.status === 401,
-      { timeoutMs: 300, intervalMs: 20, describe: 'the revocation notice' },
+      { timeoutMs: 2_000, intervalMs: 20, describe: 'the revocation notice' },
     );
     expect(refused.body.message).toMatch(/revoked/);
   });
