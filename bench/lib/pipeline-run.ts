@@ -43,6 +43,8 @@ export async function startStack(
       FAL_SIM_PORT: String(simPort),
       FAL_SIM_HOST: '127.0.0.1',
       FAL_SIM_LATENCY_MS: '0',
+      // Our pipeline's throughput is measured, not a fal account's concurrency limit.
+      FAL_SIM_CONCURRENCY: '0',
       FAL_SIM_BENCH_IMAGE: options.realImages ? '0' : '1',
       FAL_SIM_MAX_REQUESTS: '50000',
       FAL_SIM_LOG_LEVEL: 'warn',

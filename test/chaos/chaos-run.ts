@@ -340,6 +340,11 @@ export async function runChaos(
       RECONCILE_PENDING_AFTER_MS: '3000',
       RECONCILE_PROCESSING_AFTER_MS: '3000',
       SHUTDOWN_GRACE_MS: '3000',
+      // 20 % submit errors can trip the fal circuit breaker (5 in a row), and at the end of a run
+      // the always-failing prompts may be the only traffic, spending their attempts as probes:
+      // short cooldowns keep that to seconds, as the other timings here are.
+      FAL_BREAKER_COOLDOWN_MS: '300',
+      FAL_BREAKER_MAX_COOLDOWN_MS: '1000',
     };
     const sim = startDistNode(
       'fal-sim',
@@ -349,6 +354,8 @@ export async function runChaos(
         FAL_SIM_HOST: '127.0.0.1',
         FAL_SIM_LATENCY_MS: '300',
         FAL_SIM_JITTER_MS: '300',
+        // No account limit: the run's timings assume every request starts at once.
+        FAL_SIM_CONCURRENCY: '0',
         FAL_SIM_SEED: `chaos-${profile.name}`,
         FAL_SIM_WEBHOOK_RETRY_BASE_MS: '100',
         FAL_SIM_WEBHOOK_RETRY_MAX_MS: '2000',

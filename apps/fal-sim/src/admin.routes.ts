@@ -32,6 +32,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SimContext): void
   app.post('/_sim/reset', () => {
     ctx.store.reset();
     ctx.faults.current = { ...ctx.faults.initial };
+    ctx.runner.pump();
     return { ok: true, faults: ctx.faults.current };
   });
 
@@ -43,6 +44,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SimContext): void
       throw new HttpError(400, merged.problems.join('; '));
     }
     ctx.faults.current = merged.settings;
+    // A raised concurrency limit lets queued requests start now.
+    ctx.runner.pump();
     return merged.settings;
   };
   app.put('/_sim/faults', updateFaults);

@@ -33,6 +33,7 @@ export interface FalSimOptions extends Partial<FaultSettings> {
   webhookTimeoutMs?: number;
   /** How long a `submit-timeout` fault hangs before answering 504. */
   hangMs?: number;
+  /** Renders big sizes smaller (the output reports the rendered size); default: real sizes. */
   maxLongSide?: number;
   benchImage?: boolean;
   maxRequests?: number;
@@ -48,7 +49,7 @@ export async function buildFalSim(options: FalSimOptions = {}): Promise<FastifyI
   const host = options.host ?? '127.0.0.1';
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 5 * 1024 * 1024 });
 
-  const faultPatch: Partial<FaultSettings> = {};
+  const faultPatch: Partial<Record<keyof FaultSettings, unknown>> = {};
   for (const key of Object.keys(DEFAULT_FAULTS) as Array<keyof FaultSettings>) {
     if (options[key] !== undefined) {
       faultPatch[key] = options[key];
@@ -94,9 +95,11 @@ export async function buildFalSim(options: FalSimOptions = {}): Promise<FastifyI
       }
     : undefined;
   const runner = new RequestRunner(store, sender, {
-    maxLongSide: options.maxLongSide ?? 4096,
+    maxLongSide: options.maxLongSide ?? Infinity,
     benchImage: bench,
     baseUrl,
+    // Read on every use: the admin API may change the limit on a running fal-sim.
+    concurrency: () => ctx.faults.current.concurrency,
     log: (message, extra) => app.log.info(extra ?? {}, message),
   });
   const ctx: SimContext = {
@@ -112,7 +115,8 @@ export async function buildFalSim(options: FalSimOptions = {}): Promise<FastifyI
   };
 
   // fal's client sends `Content-Type: application/json` even on bodiless calls (cancel), so an
-  // empty body must parse; malformed JSON is a 422 like any other bad input.
+  // empty body must parse. Malformed JSON is a 422 at once: fal's gateway must parse the body to
+  // queue it, unlike model input, which only the runner checks.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);

@@ -31,6 +31,11 @@ describe('parseMarkers', () => {
       unknown: ['bogus'],
     });
     expect(parseMarkers('[sim:fail-422]').fail).toBe('422');
+    expect(parseMarkers('[sim:cancel-ignored,retry-keeps-timestamp]')).toMatchObject({
+      cancelIgnored: true,
+      retryKeepsTimestamp: true,
+      unknown: [],
+    });
     expect(parseMarkers('[sim:fail]').fail).toBe('500');
   });
 });
@@ -73,6 +78,67 @@ describe('fault decisions', () => {
   });
 });
 
+describe('fal-like defaults', () => {
+  const none = parseMarkers('plain');
+
+  it('runs 4 at once, takes bad input at submit and may ignore an IN_PROGRESS cancel', () => {
+    expect(DEFAULT_FAULTS).toMatchObject({
+      concurrency: 4,
+      validateAtSubmit: false,
+      latencyProfile: 'fixed',
+    });
+    const plans = Array.from({ length: 40 }, (_, i) =>
+      decideRun(DEFAULT_FAULTS, none, mulberry32(hashSeed('cancel', i))),
+    );
+    expect(new Set(plans.map((p) => p.cancelIgnored))).toEqual(new Set([true, false]));
+    expect(
+      decideRun(
+        { ...DEFAULT_FAULTS, cancelIgnoredRate: 0 },
+        parseMarkers('[sim:cancel-ignored]'),
+        mulberry32(1),
+      ),
+    ).toMatchObject({ cancelIgnored: true });
+  });
+
+  it('plans a refused input to fail as soon as it runs, whatever else was asked', () => {
+    expect(
+      decideRun(DEFAULT_FAULTS, parseMarkers('[sim:stuck,slow=5000]'), mulberry32(1), {
+        resolution: '1K',
+        valid: false,
+      }),
+    ).toMatchObject({ outcome: 'invalid-input', latencyMs: 0 });
+  });
+
+  it('draws fal-like run times by resolution with the latency profile, scaled', () => {
+    const settings = { ...DEFAULT_FAULTS, latencyProfile: 'fal' as const };
+    const times = (resolution: '1K' | '2K' | '4K', scale = 1) =>
+      Array.from(
+        { length: 400 },
+        (_, i) =>
+          decideRun(
+            { ...settings, latencyScale: scale },
+            none,
+            mulberry32(hashSeed(resolution, i)),
+            {
+              resolution,
+              valid: true,
+            },
+          ).latencyMs,
+      ).sort((a, b) => a - b);
+    const median = (list: number[]) => list[Math.floor(list.length / 2)];
+    expect(median(times('1K'))).toBeGreaterThanOrEqual(15_000);
+    expect(median(times('1K'))).toBeLessThanOrEqual(25_000);
+    expect(median(times('2K'))).toBeGreaterThanOrEqual(30_000);
+    expect(median(times('2K'))).toBeLessThanOrEqual(40_000);
+    expect(median(times('4K'))).toBeGreaterThanOrEqual(50_000);
+    expect(median(times('4K'))).toBeLessThanOrEqual(70_000);
+    // A long tail: some requests far past the band, none past 150 s.
+    expect(times('1K').at(-1)).toBeGreaterThan(60_000);
+    expect(times('4K').at(-1)).toBeLessThanOrEqual(150_000);
+    expect(times('1K', 0.01).every((ms) => ms >= 150 && ms <= 1500)).toBe(true);
+  });
+});
+
 describe('mergeFaults', () => {
   it('merges valid settings and names bad ones', () => {
     expect(mergeFaults(DEFAULT_FAULTS, { failRate: 0.25, latencyMs: 0 })).toMatchObject({
@@ -86,6 +152,77 @@ describe('mergeFaults', () => {
         'nope: unknown setting',
         'latencyMs: expected an integer >= 0 (ms)',
       ],
+    });
+  });
+
+  it('checks the settings that are neither rates nor milliseconds', () => {
+    expect(
+      mergeFaults(DEFAULT_FAULTS, {
+        concurrency: 0,
+        latencyProfile: 'fal',
+        latencyScale: 0.01,
+        validateAtSubmit: true,
+        cancelIgnoredRate: 1,
+      }),
+    ).toMatchObject({
+      ok: true,
+      settings: {
+        concurrency: 0,
+        latencyProfile: 'fal',
+        latencyScale: 0.01,
+        validateAtSubmit: true,
+      },
+    });
+    expect(
+      mergeFaults(DEFAULT_FAULTS, {
+        concurrency: 1.5,
+        latencyProfile: 'slow',
+        latencyScale: 0,
+        validateAtSubmit: 1,
+      }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'concurrency: expected an integer >= 0 (0: no limit)',
+        'latencyProfile: expected "fixed" or "fal"',
+        'latencyScale: expected a factor above 0, up to 100',
+        'validateAtSubmit: expected true or false',
+      ],
+    });
+  });
+});
+
+describe('safety blocks, internal retries and bare JWKS keys', () => {
+  it('reads the empty-images and gateway-retry markers', () => {
+    expect(parseMarkers('[sim:empty-images,gateway-retry]')).toMatchObject({
+      emptyImages: true,
+      gatewayRetry: true,
+    });
+    expect(parseMarkers('plain')).toMatchObject({ emptyImages: false, gatewayRetry: false });
+  });
+
+  it('plans an empty images list, and an internal retry by marker or rate', () => {
+    const none = parseMarkers('plain');
+    expect(decideRun(DEFAULT_FAULTS, none, mulberry32(1))).toMatchObject({
+      emptyImages: false,
+      gatewayRetried: false,
+    });
+    expect(
+      decideRun(DEFAULT_FAULTS, parseMarkers('[sim:empty-images,gateway-retry]'), mulberry32(1)),
+    ).toMatchObject({ outcome: 'ok', emptyImages: true, gatewayRetried: true });
+    expect(
+      decideRun({ ...DEFAULT_FAULTS, gatewayRetryRate: 1 }, none, mulberry32(1)),
+    ).toMatchObject({ gatewayRetried: true });
+  });
+
+  it('switches the JWKS to bare keys (only x) by setting', () => {
+    expect(DEFAULT_FAULTS).toMatchObject({ jwksBareKeys: false, gatewayRetryRate: 0 });
+    expect(
+      mergeFaults(DEFAULT_FAULTS, { jwksBareKeys: true, gatewayRetryRate: 0.5 }),
+    ).toMatchObject({ ok: true, settings: { jwksBareKeys: true, gatewayRetryRate: 0.5 } });
+    expect(mergeFaults(DEFAULT_FAULTS, { jwksBareKeys: 1 })).toEqual({
+      ok: false,
+      problems: ['jwksBareKeys: expected true or false'],
     });
   });
 });

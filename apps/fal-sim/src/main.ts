@@ -24,7 +24,13 @@ async function main(): Promise<void> {
 
   const app = await buildFalSim(options);
   app.log.info(
-    { latencyMs: options.latencyMs, seed: options.seed ?? '(random)', userId: options.userId },
+    {
+      latencyMs: options.latencyMs,
+      latencyProfile: options.latencyProfile,
+      concurrency: options.concurrency,
+      seed: options.seed ?? '(random)',
+      userId: options.userId,
+    },
     'fal-sim ready',
   );
 

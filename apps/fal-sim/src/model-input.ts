@@ -3,6 +3,7 @@
  * detail). The enum lists are fal-sim's own copy on purpose: it imports nothing from libs/.
  */
 export const ASPECT_RATIOS = [
+  'auto',
   '21:9',
   '16:9',
   '3:2',
@@ -16,10 +17,13 @@ export const ASPECT_RATIOS = [
 ] as const;
 export const RESOLUTIONS = ['1K', '2K', '4K'] as const;
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+/** A string on the wire, as fal's schema has it: the number 4 is refused. */
+export const SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const;
 
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type Resolution = (typeof RESOLUTIONS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type SafetyTolerance = (typeof SAFETY_TOLERANCES)[number];
 
 export interface ModelInput {
   prompt: string;
@@ -28,6 +32,7 @@ export interface ModelInput {
   resolution: Resolution;
   outputFormat: OutputFormat;
   syncMode: boolean;
+  safetyTolerance: SafetyTolerance;
   seed?: number;
 }
 
@@ -37,10 +42,27 @@ export interface ValidationDetail {
   type: string;
 }
 
+/** A refused input still yields `input` (defaults for the bad fields): fal queues it anyway. */
 export type InputCheck =
-  { ok: true; input: ModelInput } | { ok: false; detail: ValidationDetail[] };
+  { ok: true; input: ModelInput } | { ok: false; detail: ValidationDetail[]; input: ModelInput };
 
-const LONG_SIDE: Record<Resolution, number> = { '1K': 1024, '2K': 2048, '4K': 4096 };
+/**
+ * 1K sizes as nano-banana-pro returns them (about one megapixel, sides multiples of 16; 16:9 is
+ * 1376×768); 2K and 4K double and quadruple each side (4 and 16 megapixels).
+ */
+const SIZES_1K: Record<Exclude<AspectRatio, 'auto'>, [number, number]> = {
+  '21:9': [1584, 672],
+  '16:9': [1376, 768],
+  '3:2': [1264, 848],
+  '4:3': [1200, 896],
+  '5:4': [1152, 928],
+  '1:1': [1024, 1024],
+  '4:5': [928, 1152],
+  '3:4': [896, 1200],
+  '2:3': [848, 1264],
+  '9:16': [768, 1376],
+};
+const SCALE: Record<Resolution, number> = { '1K': 1, '2K': 2, '4K': 4 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -50,11 +72,22 @@ function listed(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(', ');
 }
 
+const DEFAULT_INPUT: ModelInput = {
+  prompt: '',
+  numImages: 1,
+  aspectRatio: '1:1',
+  resolution: '1K',
+  outputFormat: 'png',
+  syncMode: false,
+  safetyTolerance: '4',
+};
+
 export function validateModelInput(body: unknown): InputCheck {
   if (!isRecord(body)) {
     return {
       ok: false,
       detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }],
+      input: DEFAULT_INPUT,
     };
   }
   const detail: ValidationDetail[] = [];
@@ -80,16 +113,18 @@ export function validateModelInput(body: unknown): InputCheck {
     fail('num_images', 'Input should be less than or equal to 4', 'less_than_equal');
   }
 
-  const oneOf = (field: string, values: readonly string[], fallback: string): string => {
+  const oneOf = <T extends string>(field: string, values: readonly T[], fallback: T): T => {
     const value = body[field] ?? fallback;
-    if (typeof value !== 'string' || !values.includes(value)) {
+    if (typeof value !== 'string' || !values.includes(value as T)) {
       fail(field, `Input should be ${listed(values)}`, 'literal_error');
+      return fallback;
     }
-    return typeof value === 'string' ? value : fallback;
+    return value as T;
   };
   const aspectRatio = oneOf('aspect_ratio', ASPECT_RATIOS, '1:1');
   const resolution = oneOf('resolution', RESOLUTIONS, '1K');
   const outputFormat = oneOf('output_format', OUTPUT_FORMATS, 'png');
+  const safetyTolerance = oneOf('safety_tolerance', SAFETY_TOLERANCES, '4');
 
   const syncMode = body.sync_mode ?? false;
   if (typeof syncMode !== 'boolean') {
@@ -100,38 +135,35 @@ export function validateModelInput(body: unknown): InputCheck {
     fail('seed', 'Input should be a valid integer', 'int_type');
   }
 
-  if (detail.length > 0) {
-    return { ok: false, detail };
-  }
-  return {
-    ok: true,
-    input: {
-      prompt: prompt as string,
-      numImages: numImages as number,
-      aspectRatio: aspectRatio as AspectRatio,
-      resolution: resolution as Resolution,
-      outputFormat: outputFormat as OutputFormat,
-      syncMode: syncMode as boolean,
-      seed: seed as number | undefined,
-    },
+  const input: ModelInput = {
+    prompt: typeof prompt === 'string' ? prompt : '',
+    numImages: detail.some((d) => d.loc[1] === 'num_images') ? 1 : (numImages as number),
+    aspectRatio,
+    resolution,
+    outputFormat,
+    syncMode: typeof syncMode === 'boolean' ? syncMode : false,
+    safetyTolerance,
+    seed: typeof seed === 'number' && Number.isInteger(seed) ? seed : undefined,
   };
+  return detail.length > 0 ? { ok: false, detail, input } : { ok: true, input };
 }
 
 const roundTo8 = (value: number): number => Math.max(8, Math.round(value / 8) * 8);
 
 /**
- * Pixel size for a ratio and resolution: the long side is 1024/2048/4096, the short side follows
- * the ratio rounded to a multiple of 8. `maxLongSide` lets a developer render big sizes smaller
- * (the reported width/height always describe the file actually served).
+ * Pixel size for a ratio and resolution (`auto` renders square). `maxLongSide` lets a developer
+ * render big sizes smaller, keeping the ratio and multiples of 8 (the reported width/height always
+ * describe the file actually served).
  */
 export function imageSize(
   aspectRatio: AspectRatio,
   resolution: Resolution,
   maxLongSide = Infinity,
 ): { width: number; height: number } {
-  const long = Math.min(LONG_SIDE[resolution], roundTo8(maxLongSide));
-  const [w, h] = aspectRatio.split(':').map(Number);
-  return w >= h
-    ? { width: long, height: roundTo8((long * h) / w) }
-    : { width: roundTo8((long * w) / h), height: long };
+  const [w1, h1] = SIZES_1K[aspectRatio === 'auto' ? '1:1' : aspectRatio];
+  const [width, height] = [w1 * SCALE[resolution], h1 * SCALE[resolution]];
+  const shrink = Math.min(1, maxLongSide / Math.max(width, height));
+  return shrink === 1
+    ? { width, height }
+    : { width: roundTo8(width * shrink), height: roundTo8(height * shrink) };
 }

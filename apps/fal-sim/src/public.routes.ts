@@ -5,7 +5,9 @@ import { SimContext } from './sim-context';
 
 /** Public, unauthenticated like fal's own: generated files and the webhook signing keys. */
 export function registerPublicRoutes(app: FastifyInstance, ctx: SimContext): void {
-  app.get('/.well-known/jwks.json', () => ctx.signer.jwks());
+  app.get('/.well-known/jwks.json', () =>
+    ctx.signer.jwks({ bare: ctx.faults.current.jwksBareKeys }),
+  );
 
   app.get('/files/:name', (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
     const body = ctx.store.getFile(request.params.name);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { FastifyInstance, FastifyRequest } from 'fastify';
 
+import { AccountFaultError, accountRefusal } from './account-fault';
 import { decideRun, decideSubmit, parseMarkers } from './faults';
 import { HttpError } from './http-error';
 import { validateModelInput } from './model-input';
@@ -22,7 +23,10 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     };
   };
 
-  const authorize = (request: FastifyRequest): void => {
+  const authorize = (
+    request: FastifyRequest,
+    call: 'submit' | 'status' | 'result' | 'cancel',
+  ): void => {
     const match = /^Key\s+(\S+)$/.exec(request.headers.authorization ?? '');
     if (!match || (ctx.requiredKey !== undefined && match[1] !== ctx.requiredKey)) {
       throw new HttpError(
@@ -30,11 +34,18 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
         'Missing or invalid credentials: send "Authorization: Key <FAL_KEY>"',
       );
     }
+    const refused = accountRefusal(ctx.faults.current.accountError, call);
+    if (refused) {
+      throw refused;
+    }
   };
 
   /** Looks the request up under the app id it was submitted to, as fal scopes ids per app. */
-  const find = (request: FastifyRequest<{ Params: RequestParams }>): SimRequest => {
-    authorize(request);
+  const find = (
+    request: FastifyRequest<{ Params: RequestParams }>,
+    call: 'status' | 'result' | 'cancel',
+  ): SimRequest => {
+    authorize(request, call);
     const { owner, alias, id } = request.params;
     const found = ctx.store.get(id);
     if (!found || found.appId !== `${owner}/${alias}`) {
@@ -51,14 +62,17 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     }
     const at = new Date().toISOString();
     try {
-      authorize(request);
+      authorize(request, 'submit');
     } catch (error) {
-      ctx.store.recordSubmit({ at, endpointId, outcome: 'unauthorized' });
+      const outcome = error instanceof AccountFaultError ? error.outcome : 'unauthorized';
+      ctx.store.recordSubmit({ at, endpointId, outcome });
       throw error;
     }
     const checked = validateModelInput(request.body);
     const webhookUrl = (request.query as Record<string, string | undefined>).fal_webhook;
-    const detail = checked.ok ? [] : [...checked.detail];
+    // fal's gateway checks its own query parameter; the model input only the runner checks, later,
+    // unless the validateAtSubmit setting asks for the kinder synchronous 422.
+    const detail = checked.ok || !ctx.faults.current.validateAtSubmit ? [] : [...checked.detail];
     if (webhookUrl !== undefined && !URL.canParse(webhookUrl)) {
       detail.push({
         loc: ['query', 'fal_webhook'],
@@ -66,7 +80,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
         type: 'url_parsing',
       });
     }
-    if (!checked.ok || detail.length > 0) {
+    if (detail.length > 0) {
       ctx.store.recordSubmit({ at, endpointId, outcome: 'invalid-input' });
       void reply.code(422);
       return { detail };
@@ -78,7 +92,10 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     const previous = ctx.store.countSubmit(`${endpointId}\u0000${input.prompt}`);
     const rng = mulberry32(hashSeed(ctx.seed, endpointId, input.prompt, previous));
     const outcome = decideSubmit(ctx.faults.current, markers, rng, previous);
-    const plan = decideRun(ctx.faults.current, markers, rng);
+    const plan = decideRun(ctx.faults.current, markers, rng, {
+      resolution: input.resolution,
+      valid: checked.ok,
+    });
     const seed = input.seed ?? Math.floor(rng() * 2 ** 31);
     if (outcome !== 'accept') {
       ctx.store.recordSubmit({ at, endpointId, prompt: input.prompt, outcome });
@@ -89,13 +106,15 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     if (outcome === 'error-422') {
       void reply.code(422);
       return {
-        detail: [
-          {
-            loc: ['body', 'prompt'],
-            msg: 'Rejected by fal-sim (submit-422 fault)',
-            type: 'value_error',
-          },
-        ],
+        detail: checked.ok
+          ? [
+              {
+                loc: ['body', 'prompt'],
+                msg: 'Rejected by fal-sim (submit-422 fault)',
+                type: 'value_error',
+              },
+            ]
+          : checked.detail,
       };
     }
     if (outcome === 'error-429') {
@@ -111,10 +130,12 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     const appId = segments.slice(0, 2).join('/');
     const simRequest: SimRequest = {
       id,
-      gatewayRequestId: randomUUID(),
+      // The same id unless fal retried the request internally (the gateway-retry fault).
+      gatewayRequestId: plan.gatewayRetried ? randomUUID() : id,
       endpointId,
       appId,
       input,
+      inputProblems: checked.ok ? undefined : checked.detail,
       webhookUrl,
       markers,
       plan,
@@ -126,22 +147,27 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
     };
     ctx.store.add(simRequest);
     ctx.store.recordSubmit({ at, endpointId, prompt: input.prompt, outcome, requestId: id });
-    ctx.runner.start(simRequest);
+    ctx.runner.pump();
     return {
       request_id: id,
       gateway_request_id: simRequest.gatewayRequestId,
+      // fal answers IN_QUEUE to every submit, even one a free runner has already picked up.
       status: 'IN_QUEUE',
-      queue_position: ctx.store.queuePosition(simRequest),
+      queue_position: simRequest.state === 'IN_QUEUE' ? ctx.store.queuePosition(simRequest) : 0,
       ...urls(appId, id),
     };
   });
 
   app.get(
     '/:owner/:alias/requests/:id/status',
-    (request: FastifyRequest<{ Params: RequestParams; Querystring: { logs?: string } }>) => {
-      const found = find(request);
+    (request: FastifyRequest<{ Params: RequestParams; Querystring: { logs?: string } }>, reply) => {
+      const found = find(request, 'status');
       const withLogs = request.query.logs === '1' || request.query.logs === 'true';
       const common = { request_id: found.id, ...urls(found.appId, found.id) };
+      if (found.state === 'IN_QUEUE' || found.state === 'IN_PROGRESS') {
+        // fal answers 202 until the request is done, 200 after.
+        void reply.code(202);
+      }
       if (found.state === 'IN_QUEUE') {
         return { status: 'IN_QUEUE', queue_position: ctx.store.queuePosition(found), ...common };
       }
@@ -156,6 +182,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
         metrics: { inference_time: Math.max(0, ((found.completedAt ?? started) - started) / 1000) },
         // fal reports failed and cancelled requests as COMPLETED too; the error says which.
         error: found.failure?.error,
+        error_type: found.failure?.errorType,
         ...common,
       };
     },
@@ -164,7 +191,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
   app.get(
     '/:owner/:alias/requests/:id',
     (request: FastifyRequest<{ Params: RequestParams }>, reply) => {
-      const found = find(request);
+      const found = find(request, 'result');
       void reply.header('x-fal-request-id', found.id);
       if (found.state === 'IN_QUEUE' || found.state === 'IN_PROGRESS') {
         // fal answers a premature result call with a 400; the client does not retry it.
@@ -173,6 +200,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
       }
       if (found.failure) {
         void reply.code(found.failure.statusCode);
+        if (found.failure.errorType) {
+          void reply.header('x-fal-error-type', found.failure.errorType);
+        }
         return found.failure.payload;
       }
       return found.output;
@@ -182,8 +212,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: SimContext): void
   app.put(
     '/:owner/:alias/requests/:id/cancel',
     (request: FastifyRequest<{ Params: RequestParams }>, reply) => {
-      const found = find(request);
-      if (ctx.runner.cancel(found) === 'cancelled') {
+      const found = find(request, 'cancel');
+      // An ignored cancel looks the same to the caller: fal only passes it on to the runner.
+      if (ctx.runner.cancel(found) !== 'already-completed') {
         void reply.code(202);
         return { status: 'CANCELLATION_REQUESTED' };
       }

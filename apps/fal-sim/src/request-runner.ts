@@ -10,16 +10,22 @@ export interface RunnerOptions {
   benchImage?: { body: Buffer; width: number; height: number };
   /** fal-sim's own base URL (known only after listen on port 0), used in image URLs. */
   baseUrl: () => string;
+  /** The account's concurrency limit right now (0: none); the admin API may change it. */
+  concurrency: () => number;
   log: (message: string, extra?: Record<string, unknown>) => void;
 }
 
 const CANCELLED: Failure = {
   statusCode: 400,
   error: 'Request was cancelled by the client',
+  errorType: 'client_cancelled',
   payload: { detail: 'Request was cancelled by the client' },
 };
 
-/** Moves a request through IN_QUEUE → IN_PROGRESS → done on timers and sends its webhooks. */
+/**
+ * Runs requests like a fal account: at most `concurrency` at once, the rest IN_QUEUE in
+ * submission order; each runs for its planned latency, then settles and sends its webhooks.
+ */
 export class RequestRunner {
   constructor(
     private readonly store: RequestStore,
@@ -27,19 +33,30 @@ export class RequestRunner {
     private readonly options: RunnerOptions,
   ) {}
 
-  start(request: SimRequest): void {
-    const latency = request.plan.latencyMs;
-    // The first third of the latency is "queued", so a cancel test has a window to hit.
-    request.timers.push(setTimeout(() => this.begin(request), Math.floor(latency / 3)));
-    if (request.plan.outcome !== 'stuck') {
-      request.timers.push(setTimeout(() => this.finish(request), latency));
+  /** Starts queued requests while slots are free: after a submit, a settle or a limit change. */
+  pump(): void {
+    for (;;) {
+      const limit = this.options.concurrency();
+      const next = this.store.nextQueued();
+      if (!next || (limit > 0 && this.store.runningCount() >= limit)) {
+        return;
+      }
+      this.begin(next);
     }
   }
 
-  /** fal stops a queued request; fal-sim also stops an in-progress one (fal: best effort). */
-  cancel(request: SimRequest): 'cancelled' | 'already-completed' {
+  /**
+   * A queued request is removed; an IN_PROGRESS one is only asked to stop, as on fal: a runner
+   * that ignores it (`plan.cancelIgnored`) completes it and sends the OK webhook anyway.
+   */
+  cancel(request: SimRequest): 'cancelled' | 'requested' | 'already-completed' {
     if (request.state !== 'IN_QUEUE' && request.state !== 'IN_PROGRESS') {
       return 'already-completed';
+    }
+    const ignored = request.state === 'IN_PROGRESS' && request.plan.cancelIgnored;
+    request.cancel ??= { at: Date.now(), ignored };
+    if (ignored) {
+      return 'requested';
     }
     request.timers.forEach(clearTimeout);
     request.timers = [];
@@ -47,24 +64,37 @@ export class RequestRunner {
     return 'cancelled';
   }
 
+  /** Latency counts from here, not from the submit: time in the queue comes on top. */
   private begin(request: SimRequest): void {
-    if (request.state === 'IN_QUEUE') {
-      this.store.setState(request, 'IN_PROGRESS');
-      request.startedAt = Date.now();
+    this.store.setState(request, 'IN_PROGRESS');
+    request.startedAt = Date.now();
+    if (request.plan.outcome === 'stuck') {
+      // A request fal lost track of: it never ends, but must not starve everything behind it.
+      this.store.releaseSlot(request);
+      return;
     }
+    request.timers.push(setTimeout(() => this.finish(request), request.plan.latencyMs));
   }
 
   private finish(request: SimRequest): void {
     if (request.state !== 'IN_QUEUE' && request.state !== 'IN_PROGRESS') {
       return;
     }
-    request.startedAt ??= Date.now();
     const { outcome } = request.plan;
-    if (outcome === 'fail-500') {
+    if (outcome === 'invalid-input') {
+      this.settle(request, 'FAILED', {
+        failure: {
+          statusCode: 422,
+          error: 'Invalid status code: 422',
+          payload: { detail: request.inputProblems ?? [] },
+        },
+      });
+    } else if (outcome === 'fail-500') {
       this.settle(request, 'FAILED', {
         failure: {
           statusCode: 500,
           error: 'Invalid status code: 500',
+          errorType: 'runner_server_error',
           payload: { detail: 'Internal server error while generating the image' },
         },
       });
@@ -85,7 +115,11 @@ export class RequestRunner {
         },
       });
     } else {
-      this.settle(request, 'COMPLETED', { output: this.render(request) });
+      // The safety filter's other answer: an OK with nothing in it (fal-sim's `empty-images`).
+      const output = request.plan.emptyImages
+        ? { images: [], description: '' }
+        : this.render(request);
+      this.settle(request, 'COMPLETED', { output });
     }
   }
 
@@ -108,12 +142,15 @@ export class RequestRunner {
         height: size.height,
       };
     });
-    return {
+    const output: ModelOutput = {
       images,
-      seed,
       description: `A simulated infographic for: ${input.prompt.slice(0, 200)}`,
-      has_nsfw_concepts: images.map(() => request.plan.nsfw),
     };
+    if (request.plan.nsfw) {
+      // nano-banana-pro has no such field; the nsfw fault adds it as other fal models send it.
+      output.has_nsfw_concepts = images.map(() => true);
+    }
+    return output;
   }
 
   private settle(
@@ -127,6 +164,7 @@ export class RequestRunner {
     request.failure = result.failure;
     this.options.log('request settled', { requestId: request.id, state });
     void this.sendWebhooks(request);
+    this.pump();
   }
 
   private async sendWebhooks(request: SimRequest): Promise<void> {
@@ -146,8 +184,15 @@ export class RequestRunner {
     }
     // Sequential on purpose: the receiver sees the deliveries in exactly this order.
     for (const [index, envelope] of envelopes.entries()) {
-      await this.sender.deliver(webhookUrl, envelope, index + 1, (attempt) =>
-        request.webhook.attempts.push(attempt),
+      await this.sender.deliver(
+        webhookUrl,
+        envelope,
+        index + 1,
+        (attempt) => request.webhook.attempts.push(attempt),
+        {
+          keepTimestamp: plan.webhook.retryKeepsTimestamp,
+          signedRequestId: plan.gatewayRetried ? request.gatewayRequestId : request.id,
+        },
       );
     }
     request.webhook.finished = true;
@@ -157,7 +202,7 @@ export class RequestRunner {
     const base = { request_id: request.id, gateway_request_id: request.gatewayRequestId };
     const final: WebhookEnvelope = request.failure
       ? { ...base, status: 'ERROR', error: request.failure.error, payload: request.failure.payload }
-      : { ...base, status: 'OK', payload: request.output };
+      : { ...base, status: 'OK', error: null, payload: request.output };
     const list = [final];
     if (request.plan.webhook.outOfOrder && final.status === 'OK') {
       // A stale ERROR arrives before the true OK: the receiver must not let it win for good.

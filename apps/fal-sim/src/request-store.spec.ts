@@ -18,6 +18,21 @@ describe('RequestStore', () => {
     expect(store.queuePosition(c)).toBe(0);
   });
 
+  it('counts the requests holding a concurrency slot and hands out the oldest queued', () => {
+    const store = new RequestStore(100);
+    const [a, b, c] = ['a', 'b', 'c'].map(aRequest);
+    [a, b, c].forEach((r) => store.add(r));
+    expect(store.nextQueued()).toBe(a);
+    store.setState(a, 'IN_PROGRESS');
+    store.setState(b, 'IN_PROGRESS');
+    expect([store.runningCount(), store.nextQueued()]).toEqual([2, c]);
+    store.releaseSlot(b);
+    store.setState(a, 'COMPLETED');
+    expect(store.runningCount()).toBe(0);
+    store.setState(c, 'CANCELLED');
+    expect(store.nextQueued()).toBeUndefined();
+  });
+
   it('evicts the oldest request with its files past its size', () => {
     const store = new RequestStore(2);
     const [a, b, c] = ['a', 'b', 'c'].map(aRequest);

@@ -1,5 +1,6 @@
+import type { AccountFaultError } from './account-fault';
 import { Markers, RunPlan, SubmitOutcome } from './faults';
-import { ModelInput } from './model-input';
+import { ModelInput, ValidationDetail } from './model-input';
 
 /**
  * fal-sim's internal states. On the wire FAILED and CANCELLED both answer status COMPLETED
@@ -27,17 +28,19 @@ export interface ImageOutput {
   height: number;
 }
 
+/** nano-banana-pro's output: no `seed`, and `has_nsfw_concepts` only when the nsfw fault adds it. */
 export interface ModelOutput {
   images: ImageOutput[];
-  seed: number;
   description: string;
-  has_nsfw_concepts: boolean[];
+  has_nsfw_concepts?: boolean[];
 }
 
 export interface Failure {
   /** The HTTP status the result call answers with, and the code in the ERROR webhook. */
   statusCode: number;
   error: string;
+  /** fal's machine-readable category (`client_cancelled`, `runner_server_error`), where it has one. */
+  errorType?: string;
   payload: unknown;
 }
 
@@ -47,7 +50,10 @@ export interface SimRequest {
   endpointId: string;
   /** `{owner}/{alias}`: status, result and cancel URLs drop any sub-path. */
   appId: string;
+  /** The model input; defaults stand in for fields that `inputProblems` lists. */
   input: ModelInput;
+  /** Why the model refuses the input: fal queues it anyway, and it fails with a 422 once it runs. */
+  inputProblems?: ValidationDetail[];
   webhookUrl?: string;
   markers: Markers;
   plan: RunPlan;
@@ -56,6 +62,8 @@ export interface SimRequest {
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
+  /** When a cancel came, and whether the runner ignored it (the request then completes). */
+  cancel?: { at: number; ignored: boolean };
   output?: ModelOutput;
   failure?: Failure;
   webhook: { lost: boolean; finished: boolean; attempts: DeliveryAttempt[] };
@@ -66,7 +74,7 @@ export interface SubmitRecord {
   at: string;
   endpointId: string;
   prompt?: string;
-  outcome: SubmitOutcome | 'unauthorized' | 'invalid-input';
+  outcome: SubmitOutcome | 'unauthorized' | 'invalid-input' | AccountFaultError['outcome'];
   requestId?: string;
 }
 
@@ -79,6 +87,8 @@ export class RequestStore {
   /** File names per request, and the requests still queued: so no call scans every request. */
   private readonly fileNames = new Map<string, string[]>();
   private readonly queued = new Set<SimRequest>();
+  /** Requests holding one of the account's concurrency slots. */
+  private readonly running = new Set<SimRequest>();
   private readonly submitCounts = new Map<string, number>();
   private submits: SubmitRecord[] = [];
 
@@ -103,12 +113,31 @@ export class RequestStore {
     return [...this.requests.values()];
   }
 
-  /** Every state change goes through here, which keeps the queue (for positions) up to date. */
+  /** Every state change goes through here, which keeps the queue and the slots up to date. */
   setState(request: SimRequest, state: SimState): void {
     request.state = state;
     if (state !== 'IN_QUEUE') {
       this.queued.delete(request);
     }
+    if (state === 'IN_PROGRESS') {
+      this.running.add(request);
+    } else {
+      this.running.delete(request);
+    }
+  }
+
+  /** An IN_PROGRESS request that no longer occupies a slot (one fal forgot: `stuck`). */
+  releaseSlot(request: SimRequest): void {
+    this.running.delete(request);
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** The request waiting longest, next to run. */
+  nextQueued(): SimRequest | undefined {
+    return this.queued.values().next().value;
   }
 
   /** Requests still queued ahead of this one (queued ones are kept in submission order). */
@@ -159,6 +188,7 @@ export class RequestStore {
     this.files.clear();
     this.fileNames.clear();
     this.queued.clear();
+    this.running.clear();
     this.submitCounts.clear();
     this.submits = [];
   }
@@ -169,6 +199,7 @@ export class RequestStore {
     this.requests.delete(id);
     if (request) {
       this.queued.delete(request);
+      this.running.delete(request);
     }
     for (const name of this.fileNames.get(id) ?? []) {
       this.files.delete(name);
@@ -195,6 +226,8 @@ export function describeRequest(request: SimRequest): Record<string, unknown> {
     createdAt: iso(request.createdAt),
     startedAt: iso(request.startedAt),
     completedAt: iso(request.completedAt),
+    cancel: request.cancel && { at: iso(request.cancel.at), ignored: request.cancel.ignored },
+    inputProblems: request.inputProblems,
     output: request.output,
     failure: request.failure,
     webhook: {

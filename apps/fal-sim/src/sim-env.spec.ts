@@ -11,7 +11,41 @@ describe('readSimEnv', () => {
       webhookRetryBaseMs: 1000,
       hangMs: 30000,
       benchImage: false,
+      concurrency: 4,
+      latencyProfile: 'fixed',
+      latencyScale: 1,
+      validateAtSubmit: false,
+      maxLongSide: undefined,
     });
+  });
+
+  it('reads the fal-likeness settings', () => {
+    expect(
+      readSimEnv({
+        FAL_SIM_CONCURRENCY: '0',
+        FAL_SIM_LATENCY_PROFILE: 'fal',
+        FAL_SIM_LATENCY_SCALE: '0.01',
+        FAL_SIM_VALIDATE_AT_SUBMIT: 'true',
+        FAL_SIM_CANCEL_IGNORED_RATE: '0',
+        FAL_SIM_WEBHOOK_RETRY_KEEPS_TIMESTAMP_RATE: '1',
+        FAL_SIM_MAX_LONG_SIDE: '6336',
+      }),
+    ).toMatchObject({
+      concurrency: 0,
+      latencyProfile: 'fal',
+      latencyScale: 0.01,
+      validateAtSubmit: true,
+      cancelIgnoredRate: 0,
+      webhookRetryKeepsTimestampRate: 1,
+      maxLongSide: 6336,
+    });
+  });
+
+  it('reads the internal-retry rate and bare JWKS keys', () => {
+    expect(readSimEnv({})).toMatchObject({ jwksBareKeys: false });
+    expect(
+      readSimEnv({ FAL_SIM_GATEWAY_RETRY_RATE: '0.1', FAL_SIM_JWKS_BARE_KEYS: '1' }),
+    ).toMatchObject({ gatewayRetryRate: 0.1, jwksBareKeys: true });
   });
 
   it('reads rates and numbers', () => {
@@ -28,7 +62,14 @@ describe('readSimEnv', () => {
   it('names every bad setting', () => {
     let error: unknown;
     try {
-      readSimEnv({ FAL_SIM_PORT: 'abc', FAL_SIM_FAIL_RATE: '1.5', FAL_SIM_LATENCY_MS: '-1' });
+      readSimEnv({
+        FAL_SIM_PORT: 'abc',
+        FAL_SIM_FAIL_RATE: '1.5',
+        FAL_SIM_LATENCY_MS: '-1',
+        FAL_SIM_LATENCY_PROFILE: 'slow',
+        FAL_SIM_LATENCY_SCALE: '0',
+        FAL_SIM_CONCURRENCY: '-2',
+      });
     } catch (e) {
       error = e;
     }
@@ -37,5 +78,8 @@ describe('readSimEnv', () => {
     expect(message).toContain('FAL_SIM_PORT');
     expect(message).toContain('FAL_SIM_FAIL_RATE');
     expect(message).toContain('FAL_SIM_LATENCY_MS');
+    expect(message).toContain('FAL_SIM_LATENCY_PROFILE');
+    expect(message).toContain('FAL_SIM_LATENCY_SCALE');
+    expect(message).toContain('FAL_SIM_CONCURRENCY');
   });
 });

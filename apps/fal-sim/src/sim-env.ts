@@ -9,7 +9,11 @@ export class SimEnvError extends Error {
   }
 }
 
-const RATES: Array<[string, keyof FaultSettings]> = [
+type NumericField = {
+  [K in keyof FaultSettings]: FaultSettings[K] extends number ? K : never;
+}[keyof FaultSettings];
+
+const RATES: Array<[string, NumericField]> = [
   ['FAL_SIM_SUBMIT_500_RATE', 'submit500Rate'],
   ['FAL_SIM_SUBMIT_429_RATE', 'submit429Rate'],
   ['FAL_SIM_SUBMIT_TIMEOUT_RATE', 'submitTimeoutRate'],
@@ -20,7 +24,12 @@ const RATES: Array<[string, keyof FaultSettings]> = [
   ['FAL_SIM_WEBHOOK_LOST_RATE', 'webhookLostRate'],
   ['FAL_SIM_WEBHOOK_DELAY_RATE', 'webhookDelayRate'],
   ['FAL_SIM_WEBHOOK_OUT_OF_ORDER_RATE', 'webhookOutOfOrderRate'],
+  ['FAL_SIM_CANCEL_IGNORED_RATE', 'cancelIgnoredRate'],
+  ['FAL_SIM_WEBHOOK_RETRY_KEEPS_TIMESTAMP_RATE', 'webhookRetryKeepsTimestampRate'],
+  ['FAL_SIM_GATEWAY_RETRY_RATE', 'gatewayRetryRate'],
 ];
+
+const LATENCY_PROFILES = ['fixed', 'fal'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -70,6 +79,20 @@ export function readSimEnv(env: NodeJS.ProcessEnv): FalSimOptions {
     return false;
   };
 
+  const latencyProfile = raw('FAL_SIM_LATENCY_PROFILE') ?? 'fixed';
+  if (!(LATENCY_PROFILES as readonly string[]).includes(latencyProfile)) {
+    problems.push(
+      `FAL_SIM_LATENCY_PROFILE=${JSON.stringify(latencyProfile)}: expected fixed or fal`,
+    );
+  }
+  const latencyScaleText = raw('FAL_SIM_LATENCY_SCALE');
+  const latencyScale = latencyScaleText === undefined ? 1 : Number(latencyScaleText);
+  if (!Number.isFinite(latencyScale) || latencyScale <= 0 || latencyScale > 100) {
+    problems.push(
+      `FAL_SIM_LATENCY_SCALE=${JSON.stringify(latencyScaleText)}: expected a factor above 0, up to 100`,
+    );
+  }
+
   const publicUrl = raw('FAL_SIM_PUBLIC_URL');
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     problems.push(`FAL_SIM_PUBLIC_URL=${JSON.stringify(publicUrl)}: expected an http(s) URL`);
@@ -99,13 +122,21 @@ export function readSimEnv(env: NodeJS.ProcessEnv): FalSimOptions {
     requiredKey: raw('FAL_SIM_KEY'),
     latencyMs: int('FAL_SIM_LATENCY_MS', 2000, 0),
     jitterMs: int('FAL_SIM_JITTER_MS', 0, 0),
+    latencyProfile: latencyProfile as FalSimOptions['latencyProfile'],
+    latencyScale,
+    concurrency: int('FAL_SIM_CONCURRENCY', 4, 0),
+    validateAtSubmit: bool('FAL_SIM_VALIDATE_AT_SUBMIT'),
+    jwksBareKeys: bool('FAL_SIM_JWKS_BARE_KEYS'),
     webhookDelayMs: int('FAL_SIM_WEBHOOK_DELAY_MS', 5000, 0),
     webhookRetryBaseMs: int('FAL_SIM_WEBHOOK_RETRY_BASE_MS', 1000, 0),
     webhookRetryMaxMs: int('FAL_SIM_WEBHOOK_RETRY_MAX_MS', 60_000, 0),
     webhookMaxAttempts: int('FAL_SIM_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
     webhookTimeoutMs: int('FAL_SIM_WEBHOOK_TIMEOUT_MS', 10_000, 1),
     hangMs: int('FAL_SIM_HANG_MS', 30_000, 0),
-    maxLongSide: int('FAL_SIM_MAX_LONG_SIDE', 4096, 64, 4096),
+    maxLongSide:
+      raw('FAL_SIM_MAX_LONG_SIDE') === undefined
+        ? undefined
+        : int('FAL_SIM_MAX_LONG_SIDE', 0, 64, 8192),
     benchImage: bool('FAL_SIM_BENCH_IMAGE'),
     maxRequests: int('FAL_SIM_MAX_REQUESTS', 5000, 1),
     logger: { level: logLevel },

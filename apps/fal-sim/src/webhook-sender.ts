@@ -10,7 +10,8 @@ export interface WebhookEnvelope {
   gateway_request_id: string;
   status: 'OK' | 'ERROR';
   payload: unknown;
-  error?: string;
+  /** fal sends `null` on an OK delivery and the error text on an ERROR one. */
+  error: string | null;
 }
 
 export interface SenderOptions {
@@ -36,16 +37,28 @@ export class WebhookSender {
     envelope: WebhookEnvelope,
     delivery: number,
     record: (attempt: DeliveryAttempt) => void,
+    /**
+     * keepTimestamp: retries carry the first attempt's timestamp (whether fal's do is unknown).
+     * signedRequestId: the id signed and sent as X-Fal-Webhook-Request-Id (default request_id;
+     * the gateway_request_id for a request fal retried internally).
+     */
+    {
+      keepTimestamp = false,
+      signedRequestId = envelope.request_id,
+    }: { keepTimestamp?: boolean; signedRequestId?: string } = {},
   ): Promise<boolean> {
     const body = Buffer.from(JSON.stringify(envelope));
+    let firstTimestamp: number | undefined;
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       if (this.shutdown.aborted) {
         return false;
       }
       const started = Date.now();
       const base = { delivery, envelope: envelope.status, attempt, at: new Date().toISOString() };
+      const fresh = Math.floor(started / 1000);
+      const timestamp = keepTimestamp ? (firstTimestamp ??= fresh) : fresh;
       try {
-        const headers = this.signer.sign(envelope.request_id, body, Math.floor(started / 1000));
+        const headers = this.signer.sign(signedRequestId, body, timestamp);
         // undici's request rather than fetch: a fraction of the CPU per delivery, which matters
         // when fal-sim stands in for fal in a benchmark.
         const response = await request(url, {

@@ -27,6 +27,12 @@ describe('WebhookSigner', () => {
     expect(a.jwks()).toEqual(b.jwks());
   });
 
+  it('publishes bare keys (only x, as fal promises no more) when asked', () => {
+    const signer = new WebhookSigner('u');
+    const [full] = signer.jwks().keys;
+    expect(signer.jwks({ bare: true })).toEqual({ keys: [{ x: full.x }] });
+  });
+
   it('keeps the previous key published after a rotation', () => {
     const signer = new WebhookSigner('u');
     const [before] = signer.jwks().keys;

@@ -73,8 +73,11 @@ export class WebhookSigner {
     this.published = [toJwk(this.current)];
   }
 
-  jwks(): { keys: Jwk[] } {
-    return { keys: [...this.published] };
+  /** `bare`: each key as only its `x`, all fal's own sample verifier reads (and all fal promises). */
+  jwks(): { keys: Jwk[] };
+  jwks(options: { bare: boolean }): { keys: Array<Jwk | Pick<Jwk, 'x'>> };
+  jwks({ bare = false }: { bare?: boolean } = {}): { keys: Array<Jwk | Pick<Jwk, 'x'>> } {
+    return { keys: this.published.map((jwk) => (bare ? { x: jwk.x } : jwk)) };
   }
 
   rotate(): Jwk {
