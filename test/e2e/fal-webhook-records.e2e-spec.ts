@@ -3,9 +3,15 @@
 import { randomUUID } from 'node:crypto';
 
 import { ReconcileProcessor } from '../../apps/worker/src/reconcile/reconcile.processor';
-import { forgedWebhookHeaders, issuedWebhookPath } from '../support/fal-webhook-signing';
+import {
+  forgedWebhookHeaders,
+  issuedWebhookPath,
+  signedWebhookHeaders,
+  strangerKey,
+} from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
-import { httpRequest } from '../support/test-app';
+import { freePort } from '../support/free-port';
+import { httpRequest, startTestApi } from '../support/test-app';
 
 /** One sample's value from Prometheus text output (0 when absent). */
 function sample(text: string, name: string): number {
@@ -65,5 +71,46 @@ describe('fal webhook records', () => {
       [[oldId, freshId]],
     );
     expect(left).toEqual([{ infograph_id: freshId }]);
+  });
+});
+
+describe("fal webhook while fal's keys are out of reach", () => {
+  it('answers 503 with a Retry-After, so fal delivers again later, and still records it', async () => {
+    // Nothing listens there: the JWKS cannot be fetched, and no keys are cached yet.
+    const closed = await freePort();
+    const api = await startTestApi({
+      FAL_JWKS_URL: `http://127.0.0.1:${closed}/.well-known/jwks.json`,
+    });
+    try {
+      const id = randomUUID();
+      const body = JSON.stringify({
+        request_id: 'req-keys',
+        gateway_request_id: 'req-keys',
+        status: 'OK',
+        error: null,
+        payload: { images: [{ url: 'https://v3.fal.media/files/x.png' }], description: '' },
+      });
+      const rowsBefore = await api.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM fal_webhook_deliveries WHERE outcome = 'invalid_signature'`,
+      );
+      const response = await httpRequest(api.url, 'POST', issuedWebhookPath(id), {
+        body,
+        headers: signedWebhookHeaders(strangerKey(), 'req-keys', body),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('30');
+      expect(response.body.message).toMatch(/deliver again later/);
+
+      const metrics = (await api.request('GET', '/metrics')).body as string;
+      expect(
+        sample(metrics, 'ainfographic_fal_webhook_deliveries_total{outcome="invalid_signature"}'),
+      ).toBe(1);
+      const rowsAfter = await api.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM fal_webhook_deliveries WHERE outcome = 'invalid_signature'`,
+      );
+      expect(rowsAfter[0].n).toBeGreaterThan(rowsBefore[0].n);
+    } finally {
+      await api.close();
+    }
   });
 });

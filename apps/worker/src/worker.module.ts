@@ -13,6 +13,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 
+import { BreakerStore } from './fal-breaker/breaker-store';
+import { FalCircuitBreaker } from './fal-breaker/fal-circuit-breaker';
+import { RedisBreakerStore } from './fal-breaker/redis-breaker-store';
 import { FalConfirmation } from './fal-confirmation/fal-confirmation';
 import { FailureAccountant } from './failure/failure-accountant';
 import { JobMetrics } from './failure/job-metrics';
@@ -24,6 +27,7 @@ import { DeliveryRetention } from './reconcile/delivery-retention';
 import { ReconcileScheduler } from './reconcile/reconcile-scheduler';
 import { ReconcileProcessor } from './reconcile/reconcile.processor';
 import { BlogContextService } from './submit/blog-context.service';
+import { FalOutageHold } from './submit/fal-outage-hold';
 import { SubmitProcessor } from './submit/submit.processor';
 import { ImageCopier } from './upload/image-copier';
 import { UploadProcessor } from './upload/upload.processor';
@@ -64,6 +68,9 @@ export class WorkerModule {
         HealthServer,
         FailureAccountant,
         FalConfirmation,
+        FalCircuitBreaker,
+        { provide: BreakerStore, useClass: RedisBreakerStore },
+        FalOutageHold,
         JobMetrics,
         RealtimeEvents,
         BlogContextService,

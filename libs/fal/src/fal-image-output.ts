@@ -25,16 +25,15 @@ function toImage(value: unknown): FalImage | undefined {
 
 /**
  * Reads a model output (the result call's body, or a webhook's payload) defensively: it crosses
- * a network boundary, so every field is checked rather than trusted.
+ * a network boundary, so every field is checked rather than trusted. Only `images` is required:
+ * nano-banana-pro sends no `seed` and no `has_nsfw_concepts` (other models do). An empty `images`
+ * list is a verdict, not garbage: the model's safety filter blocked the request.
  */
 export function readImageOutput(
   value: unknown,
 ): { ok: true; output: FalImageOutput } | { ok: false; reason: string } {
   if (!isRecord(value) || !Array.isArray(value.images)) {
     return { ok: false, reason: 'no images array' };
-  }
-  if (value.images.length === 0) {
-    return { ok: false, reason: 'the images array is empty' };
   }
   const images = value.images.map(toImage);
   const bad = images.findIndex((image) => image === undefined);

@@ -175,6 +175,67 @@ describe('FalWebhookVerifier', () => {
     expect(state.fetches).toBe(2);
   });
 
+  it("accepts a key that carries only `x`, as fal's sample verifier reads it", async () => {
+    const { state, verifier } = setup();
+    const key = keyPair();
+    state.jwks = [{ x: key.jwk.x }];
+    expect(await reasonOf(verifier.verify(signed(key.privateKey, body)))).toBe('verified');
+  });
+
+  it('accepts kty and crv only when they say OKP and Ed25519', async () => {
+    const key = keyPair();
+    const x = key.jwk.x as string;
+    for (const jwk of [
+      { kty: 'OKP', x },
+      { crv: 'Ed25519', x },
+      { kty: 'OKP', crv: 'Ed25519', x },
+    ]) {
+      const { state, verifier } = setup();
+      state.jwks = [jwk];
+      expect(await reasonOf(verifier.verify(signed(key.privateKey, body)))).toBe('verified');
+    }
+    for (const jwk of [
+      { kty: 'EC', crv: 'Ed25519', x },
+      { kty: 'OKP', crv: 'X25519', x },
+      { kty: 'OKP', crv: 'Ed448', x },
+      { crv: 'P-256', x },
+      { kty: 'RSA', x },
+      { kty: null, x },
+    ]) {
+      const { state, verifier } = setup();
+      state.jwks = [jwk];
+      // Refused, so the JWKS holds no usable key at all.
+      expect(await reasonOf(verifier.verify(signed(key.privateKey, body)))).toBe(
+        'keys_unavailable',
+      );
+    }
+  });
+
+  it('refuses an `x` that is not 32 bytes of base64url, and keeps the good keys beside it', async () => {
+    const key = keyPair();
+    const x = key.jwk.x as string;
+    const raw = Buffer.from(x, 'base64url');
+    for (const bad of [
+      x.slice(0, -1),
+      `${x}AA`,
+      Buffer.concat([raw, Buffer.from([0])]).toString('base64url'),
+      raw.subarray(0, 31).toString('base64url'),
+      // 43 characters of standard base64, not base64url.
+      `${'+/'.repeat(21)}A`,
+      '',
+      42,
+    ]) {
+      const { state, verifier } = setup();
+      state.jwks = [{ x: bad }];
+      expect(await reasonOf(verifier.verify(signed(key.privateKey, body)))).toBe(
+        'keys_unavailable',
+      );
+    }
+    const { state, verifier } = setup();
+    state.jwks = [{ x: x.slice(0, -1) }, { x }];
+    expect(await reasonOf(verifier.verify(signed(key.privateKey, body)))).toBe('verified');
+  });
+
   it('says keys_unavailable when the JWKS cannot be fetched and nothing is cached', async () => {
     const { state, verifier } = setup();
     state.fail = true;

@@ -184,14 +184,35 @@ export class FalWebhookVerifier {
   }
 }
 
+/** 32 bytes of unpadded base64url (43 characters); one `=` of padding is tolerated. */
+const ED25519_X = /^[A-Za-z0-9_-]{43}=?$/;
+
+/**
+ * One JWKS entry as an Ed25519 key, or none. fal's own sample verifier reads only `x`, so whether
+ * fal's JWKS carries `kty`/`crv`/`kid` is not promised: a key with only `x` is taken as
+ * OKP/Ed25519, while one whose `kty` or `crv` names anything else is refused.
+ */
 function toKey(jwk: unknown): KeyObject[] {
-  const candidate = jwk as { kty?: unknown; crv?: unknown; x?: unknown };
-  if (candidate?.kty !== 'OKP' || candidate.crv !== 'Ed25519' || typeof candidate.x !== 'string') {
+  if (typeof jwk !== 'object' || jwk === null) {
+    return [];
+  }
+  const { kty, crv, x } = jwk as { kty?: unknown; crv?: unknown; x?: unknown };
+  if ((kty !== undefined && kty !== 'OKP') || (crv !== undefined && crv !== 'Ed25519')) {
+    return [];
+  }
+  if (typeof x !== 'string' || !ED25519_X.test(x)) {
+    return [];
+  }
+  const bytes = Buffer.from(x, 'base64url');
+  if (bytes.length !== 32) {
     return [];
   }
   try {
     return [
-      createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: candidate.x }, format: 'jwk' }),
+      createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') },
+        format: 'jwk',
+      }),
     ];
   } catch {
     return [];

@@ -1,6 +1,11 @@
 import { ApiError, ValidationError } from '@fal-ai/client';
 
-import { classifyFalError, FalPermanentError, FalTransientError } from './fal.errors';
+import {
+  classifyFalError,
+  FalAccountError,
+  FalPermanentError,
+  FalTransientError,
+} from './fal.errors';
 
 const apiError = (status: number, body?: unknown) =>
   new ApiError({ message: 'Some text we must not parse', status, body });
@@ -12,7 +17,15 @@ describe('classifyFalError', () => {
     expect(error.status).toBe(status);
   });
 
-  it.each([400, 401, 403, 404])('treats %i as permanent', (status) => {
+  it.each([401, 403])('treats %i as trouble with our account, not with the request', (status) => {
+    const error = classifyFalError(apiError(status, { detail: 'User is locked.' }), 'submit');
+    expect(error).toBeInstanceOf(FalAccountError);
+    expect(error).not.toBeInstanceOf(FalPermanentError);
+    expect(error.status).toBe(status);
+    expect(error.message).toBe(`fal answered ${status} to submit: User is locked.`);
+  });
+
+  it.each([400, 404])('treats %i as permanent', (status) => {
     const error = classifyFalError(apiError(status), 'submit');
     expect(error).toBeInstanceOf(FalPermanentError);
     expect(error.status).toBe(status);

@@ -15,8 +15,17 @@ export class FalError extends Error {
 /** Worth retrying later: network trouble, timeouts, 408/409/429 and 5xx. */
 export class FalTransientError extends FalError {}
 
-/** Retrying will not help: bad key (401/403), rejected input (422) and other 4xx. */
+/** Retrying will not help: rejected input (422) and the other 4xx that are about the request. */
 export class FalPermanentError extends FalError {}
+
+/**
+ * fal refuses our account, not the request: a wrong key (401) or a locked account, e.g. an
+ * exhausted balance (403). Every request fails alike until someone fixes the account, so it is
+ * nobody's infograph's fault: the worker's circuit breaker pauses submits instead of failing them.
+ */
+export class FalAccountError extends FalError {}
+
+const ACCOUNT_STATUSES = new Set([401, 403]);
 
 const TRANSIENT_STATUSES = new Set([408, 409, 429]);
 
@@ -62,6 +71,9 @@ export function classifyFalError(error: unknown, action: string): FalError {
       });
     }
     const message = `fal answered ${status} to ${action}${detail ? `: ${detail}` : ''}`;
+    if (ACCOUNT_STATUSES.has(status)) {
+      return new FalAccountError(message, status, { cause: error });
+    }
     if (status >= 400 && status < 500 && !TRANSIENT_STATUSES.has(status)) {
       return new FalPermanentError(message, status, { cause: error });
     }

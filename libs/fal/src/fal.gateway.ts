@@ -1,11 +1,16 @@
-import { createFalClient, FalClient } from '@fal-ai/client';
+import { ApiError, createFalClient, FalClient } from '@fal-ai/client';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 
 import { AppConfig } from '@app/config';
 
 import { readImageOutput } from './fal-image-output';
 import { rewriteFalUrl } from './fal-url-rewrite';
-import { classifyFalError, FalPermanentError, FalTransientError } from './fal.errors';
+import {
+  classifyFalError,
+  describeValidationDetail,
+  FalPermanentError,
+  FalTransientError,
+} from './fal.errors';
 import { FalImageInput, FalImageOutput, FalRequestStatus } from './fal.types';
 
 export const FAL_GATEWAY_OPTIONS = Symbol('FAL_GATEWAY_OPTIONS');
@@ -21,7 +26,7 @@ export interface FalGatewayOptions {
 
 /**
  * Our only door to fal's queue: submit, status, result and cancel for the configured model,
- * with every failure turned into FalTransientError or FalPermanentError.
+ * with every failure turned into FalTransientError, FalAccountError or FalPermanentError.
  */
 @Injectable()
 export class FalGateway {
@@ -111,8 +116,22 @@ export class FalGateway {
   }
 
   /**
-   * 'too_late' for any 4xx but 401/403 (already running or done, unknown id): fal's exact codes
-   * are unconfirmed. A bad key still throws, since it is a configuration problem.
+   * Why a failed request failed, in fal's words: the detail of its result call's error answer
+   * (a status only says `Invalid status code: 422`; the detail says e.g. that a content checker
+   * flagged the prompt). Best effort: undefined when fal says nothing more or cannot be asked.
+   */
+  async failureDetail(requestId: string): Promise<string | undefined> {
+    try {
+      await this.client.queue.result(this.model, { requestId, abortSignal: this.signal() });
+      return undefined;
+    } catch (error) {
+      return error instanceof ApiError ? describeValidationDetail(error.body) : undefined;
+    }
+  }
+
+  /**
+   * 'too_late' for any 4xx about the request (already running or done, unknown id): fal's exact
+   * codes are unconfirmed. A bad key or locked account (FalAccountError) still throws.
    */
   async cancel(requestId: string): Promise<'cancelled' | 'too_late'> {
     try {
@@ -121,8 +140,7 @@ export class FalGateway {
       );
       return 'cancelled';
     } catch (error) {
-      const status = error instanceof FalPermanentError ? error.status : undefined;
-      if (status !== undefined && status !== 401 && status !== 403) {
+      if (error instanceof FalPermanentError && error.status !== undefined) {
         return 'too_late';
       }
       throw error;

@@ -4,7 +4,9 @@
  * step checks against these at compile time.
  */
 export type FalAspectRatio =
-  '21:9' | '16:9' | '3:2' | '4:3' | '5:4' | '1:1' | '4:5' | '3:4' | '2:3' | '9:16';
+  'auto' | '21:9' | '16:9' | '3:2' | '4:3' | '5:4' | '1:1' | '4:5' | '3:4' | '2:3' | '9:16';
+/** How strict fal's safety checker is: "1" strictest … "6" most permissive (fal's default "4"). */
+export type FalSafetyTolerance = '1' | '2' | '3' | '4' | '5' | '6';
 export type FalResolution = '1K' | '2K' | '4K';
 export type FalOutputFormat = 'png' | 'jpeg' | 'webp';
 
@@ -17,6 +19,8 @@ export interface FalImageInput {
   /** Keep false: true returns data URIs instead of URLs. */
   sync_mode?: boolean;
   seed?: number;
+  /** A string on the wire; absent means fal's default. */
+  safety_tolerance?: FalSafetyTolerance;
 }
 
 /** One generated image; fal documents width/height only loosely, so they may be missing. */
@@ -29,9 +33,14 @@ export interface FalImage {
   height?: number;
 }
 
+/**
+ * A model's output. nano-banana-pro sends only `images` and `description` (no `seed`, no
+ * `has_nsfw_concepts`); other models flag images, so `nsfw` stays. An empty `images` list is how a
+ * safety block can surface.
+ */
 export interface FalImageOutput {
   images: FalImage[];
-  /** True when fal flagged any image. */
+  /** True when the model flagged any image (`has_nsfw_concepts`); false when it does not say. */
   nsfw: boolean;
   seed?: number;
   description?: string;

@@ -15,6 +15,7 @@ export type { FalWebhookBody, FalWebhookEnvelope } from './fal-webhook-envelope'
 export {
   classifyFalError,
   describeValidationDetail,
+  FalAccountError,
   FalError,
   FalPermanentError,
   FalTransientError,
@@ -28,4 +29,5 @@ export type {
   FalOutputFormat,
   FalRequestStatus,
   FalResolution,
+  FalSafetyTolerance,
 } from './fal.types';

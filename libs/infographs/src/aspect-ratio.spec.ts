@@ -10,6 +10,10 @@ describe('normaliseAspectRatio', () => {
     ['4/5', '4:5'],
     ['  3/2  ', '3:2'],
     ['\t2:3\n', '2:3'],
+    // The model picks the ratio itself.
+    ['auto', 'auto'],
+    ['AUTO', 'auto'],
+    [' Auto ', 'auto'],
   ])('accepts %j as %s', (input, expected) => {
     expect(normaliseAspectRatio(input)).toBe(expected);
   });
@@ -25,7 +29,8 @@ describe('normaliseAspectRatio', () => {
     ['16//9', 'a doubled separator'],
     ['1/1/1', 'three parts'],
     ['16：9', 'a full-width colon'],
-    ['auto', 'a word'],
+    ['automatic', 'another word'],
+    ['auto:1', 'auto as half a ratio'],
   ])('refuses %j (%s)', (input) => {
     expect(normaliseAspectRatio(input)).toBeNull();
   });

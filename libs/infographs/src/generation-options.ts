@@ -1,8 +1,10 @@
 /**
  * What a user may ask for: the model's aspect ratios and resolutions. The domain owns this list;
- * the worker's submit step checks at compile time that fal accepts every value.
+ * the worker's submit step checks at compile time that fal accepts every value. `auto` lets the
+ * model choose the ratio that suits the content.
  */
 export const ASPECT_RATIOS = [
+  'auto',
   '21:9',
   '16:9',
   '3:2',

@@ -1,4 +1,10 @@
-import { NSFW_REASON, isUsableImage, whyUnusable } from './generation-outcome';
+import {
+  NSFW_REASON,
+  SAFETY_BLOCK_REASON,
+  isSafetyBlock,
+  isUsableImage,
+  whyUnusable,
+} from './generation-outcome';
 
 const image = { url: 'https://v3.fal.media/files/x.png', width: 1024, height: 576 };
 
@@ -19,7 +25,43 @@ describe('generation outcomes', () => {
       reason: NSFW_REASON,
       reasonClass: 'nsfw',
     });
-    expect(whyUnusable({ kind: 'ok', images: [], nsfw: false }).reason).toMatch(/held no image/);
     expect(whyUnusable({ kind: 'error', message: 'x'.repeat(5000) }).reason).toHaveLength(2000);
+  });
+
+  it('tells the user a safety block (an OK with no images) in their terms, with a refund', () => {
+    expect(whyUnusable({ kind: 'ok', images: [], nsfw: false })).toEqual({
+      reason: SAFETY_BLOCK_REASON,
+      reasonClass: 'nsfw',
+    });
+    expect(SAFETY_BLOCK_REASON).toMatch(/safety filter.*refunded.*rephras/i);
+  });
+
+  it.each([
+    'Invalid status code: 422 (prompt: The content was flagged by a content checker.)',
+    'fal rejected the input: prompt: The prompt was flagged by the content checker',
+    'content_policy_violation',
+    'Content policy violation: sexual',
+    'NSFW content detected in the output',
+    'The image was blocked by the safety filter',
+    'Blocked by safety checker',
+    'finishReason: IMAGE_SAFETY',
+  ])('reads an ERROR saying %j as a safety block', (message) => {
+    expect(isSafetyBlock(message)).toBe(true);
+    expect(whyUnusable({ kind: 'error', message })).toEqual({
+      reason: SAFETY_BLOCK_REASON,
+      reasonClass: 'nsfw',
+    });
+  });
+
+  it.each([
+    'Invalid status code: 500',
+    'Invalid status code: 422 (prompt: Field required)',
+    'Internal server error while generating the image',
+    'Request was cancelled by the client',
+    'runner_server_error',
+    "fal's output is unusable: images[0] has no usable url",
+  ])('keeps %j a plain fal failure', (message) => {
+    expect(isSafetyBlock(message)).toBe(false);
+    expect(whyUnusable({ kind: 'error', message }).reasonClass).toBe('fal_error');
   });
 });

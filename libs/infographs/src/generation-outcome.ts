@@ -2,6 +2,24 @@
 export const NSFW_REASON =
   'The generated image was flagged as unsafe content and was not published; your credits were refunded.';
 
+/** What to tell the user when the model's safety filter blocked the request: no image at all. */
+export const SAFETY_BLOCK_REASON =
+  'The image was blocked by the safety filter; your credits were refunded. Try rephrasing the prompt.';
+
+/**
+ * fal reports a safety block either as an OK with no images or as an ERROR; the ERROR's words are
+ * not promised (its validation detail says "flagged by a content checker", type
+ * `content_policy_violation`; the model's own filter speaks of NSFW or IMAGE_SAFETY), so this
+ * reads the usual ones.
+ */
+const SAFETY_WORDS =
+  /content[_ ]policy|content checker|\bnsfw\b|image_safety|safety (filter|checker|check|system)|unsafe content|blocked by (the )?safety/i;
+
+/** Whether fal's error text says the safety filter blocked the request. */
+export function isSafetyBlock(message: string): boolean {
+  return SAFETY_WORDS.test(message);
+}
+
 /** An image the model made, as we keep it until the upload job has copied it. */
 export interface GeneratedImage {
   url: string;
@@ -10,7 +28,10 @@ export interface GeneratedImage {
   contentType?: string;
 }
 
-/** The model's verdict on one request, whether it came by webhook or by polling. */
+/**
+ * The model's verdict on one request, whether it came by webhook or by polling. An OK with no
+ * images is the model declining to show anything: a safety block.
+ */
 export type GenerationOutcome =
   { kind: 'ok'; images: GeneratedImage[]; nsfw: boolean } | { kind: 'error'; message: string };
 
@@ -38,10 +59,12 @@ export function whyUnusable(outcome: GenerationOutcome): {
   reasonClass: 'nsfw' | 'fal_error';
 } {
   if (outcome.kind === 'error') {
-    return { reason: describeFalError(outcome.message), reasonClass: 'fal_error' };
+    return isSafetyBlock(outcome.message)
+      ? { reason: SAFETY_BLOCK_REASON, reasonClass: 'nsfw' }
+      : { reason: describeFalError(outcome.message), reasonClass: 'fal_error' };
   }
   if (outcome.nsfw) {
     return { reason: NSFW_REASON, reasonClass: 'nsfw' };
   }
-  return { reason: describeFalError('the result held no image'), reasonClass: 'fal_error' };
+  return { reason: SAFETY_BLOCK_REASON, reasonClass: 'nsfw' };
 }

@@ -11,7 +11,9 @@ export {
   type GeneratedImage,
   type GenerationOutcome,
   NSFW_REASON,
+  SAFETY_BLOCK_REASON,
   describeFalError,
+  isSafetyBlock,
 } from './generation-outcome';
 export { GenerationOutcomeService } from './generation-outcome.service';
 export {

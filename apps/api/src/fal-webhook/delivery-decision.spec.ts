@@ -1,4 +1,4 @@
-import { bindDelivery, decideDelivery } from './delivery-decision';
+import { bindDelivery, decideDelivery, signatureRejection } from './delivery-decision';
 
 const image = { url: 'https://v3.fal.media/files/a.png', contentType: 'image/png' };
 const ok = (requestId?: string) => ({
@@ -42,6 +42,44 @@ describe('bindDelivery', () => {
       requestId: 'r1',
       mayClaimPending: false,
     });
+  });
+});
+
+describe('bindDelivery, when fal retried the request internally', () => {
+  // fal may sign with the gateway_request_id: the body still names the request we submitted.
+  const retried = (requestId: string, gatewayRequestId: string) => ({
+    ...ok(requestId),
+    gatewayRequestId,
+  });
+
+  it("accepts a signature over the body's gateway_request_id, bound to its request_id", () => {
+    expect(
+      bindDelivery({ urlTokenIssued: true, signedRequestId: 'gw1', body: retried('r1', 'gw1') }),
+    ).toEqual({ kind: 'bound', requestId: 'r1', mayClaimPending: true });
+  });
+
+  it('still refuses a signed id that is neither the request id nor the gateway id', () => {
+    expect(
+      bindDelivery({ urlTokenIssued: true, signedRequestId: 'gw2', body: retried('r1', 'gw1') }),
+    ).toEqual({ kind: 'mismatch' });
+  });
+});
+
+describe('signatureRejection', () => {
+  it.each([
+    'missing_header',
+    'invalid_header',
+    'stale_timestamp',
+    'unexpected_user',
+    'bad_signature',
+  ] as const)('answers %s with 401: a delivery that must never be trusted', (reason) => {
+    expect(signatureRejection(reason)).toEqual({ status: 401 });
+  });
+
+  it('answers keys_unavailable with 503 and a Retry-After, so fal delivers again later', () => {
+    const answer = signatureRejection('keys_unavailable');
+    expect(answer.status).toBe(503);
+    expect(answer.retryAfterSeconds).toBeGreaterThan(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FalWebhookBody } from '@app/fal';
+import type { FalWebhookBody, WebhookSignatureReason } from '@app/fal';
 import { type InfographStatus, isTerminal } from '@app/database';
 import type { GenerationOutcome } from '@app/infographs';
 
@@ -8,7 +8,10 @@ type ParsedBody = Exclude<FalWebhookBody, { kind: 'invalid' }>;
 export type Binding =
   /** Not sent to a URL we issued for this infograph: another fal request, or a guess. */
   | { kind: 'orphan' }
-  /** The body names another request than the signature does: tampered or confused; refused. */
+  /**
+   * The signature names neither the body's request id nor its gateway request id: tampered or
+   * confused; refused.
+   */
   | { kind: 'mismatch' }
   /**
    * Ours. `requestId` is the fal request it names (absent for an unsigned bare result body).
@@ -19,7 +22,10 @@ export type Binding =
 
 /**
  * fal signs every customer's deliveries with one key set: only the token in the URL we gave fal
- * makes a delivery ours; the signature (when verified) then names the request.
+ * makes a delivery ours; the signature (when verified) then names the request. It normally signs
+ * the body's `request_id`, but for a request it retried internally it may sign the
+ * `gateway_request_id` instead: either binds, and the delivery is for the body's `request_id`
+ * (the one our submit was given), which the row must hold.
  */
 export function bindDelivery(delivery: {
   urlTokenIssued: boolean;
@@ -33,7 +39,8 @@ export function bindDelivery(delivery: {
   if (
     signedRequestId !== undefined &&
     body.requestId !== undefined &&
-    body.requestId !== signedRequestId
+    body.requestId !== signedRequestId &&
+    body.gatewayRequestId !== signedRequestId
   ) {
     return { kind: 'mismatch' };
   }
@@ -42,6 +49,19 @@ export function bindDelivery(delivery: {
     requestId: body.requestId ?? signedRequestId,
     mayClaimPending: signedRequestId !== undefined,
   };
+}
+
+/**
+ * How a delivery whose signature check failed is answered. Only fal's keys being out of reach is
+ * worth another delivery (503: fal retries anything but a 2xx, for about two hours); the rest
+ * would fail the same way every time (401). The Retry-After matches the verifier's JWKS refetch
+ * interval, the soonest a retry can see new keys.
+ */
+export function signatureRejection(reason: WebhookSignatureReason): {
+  status: 401 | 503;
+  retryAfterSeconds?: number;
+} {
+  return reason === 'keys_unavailable' ? { status: 503, retryAfterSeconds: 30 } : { status: 401 };
 }
 
 /** What to do with a bound delivery, once the row is read. */

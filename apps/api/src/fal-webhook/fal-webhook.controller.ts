@@ -1,11 +1,11 @@
 import { Public } from '@app/auth';
 import type { FalWebhookOutcome } from '@app/database';
 import { skipRequestLog } from '@app/observability';
-import { Controller, HttpCode, Param, Post, Query, RawBodyRequest, Req } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Query, RawBodyRequest, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { FalWebhookService, UnrecordedRejection } from './fal-webhook.service';
+import { FalWebhookService, SignatureRejection } from './fal-webhook.service';
 
 /**
  * fal.ai's callback: no user token. fal's ED25519 signature proves fal sent it; the token in the
@@ -23,13 +23,19 @@ export class FalWebhookController {
     @Param('id') id: string,
     @Query('token') token: unknown,
     @Req() request: RawBodyRequest<FastifyRequest>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ received: true; outcome: FalWebhookOutcome }> {
     try {
       // The raw bytes, not re-serialised JSON: the signature covers exactly what fal sent.
       return await this.webhooks.receive(id, token, request.rawBody, request.headers);
     } catch (error) {
-      if (error instanceof UnrecordedRejection) {
-        skipRequestLog(request);
+      if (error instanceof SignatureRejection) {
+        if (!error.recorded) {
+          skipRequestLog(request);
+        }
+        if (error.retryAfterSeconds !== undefined) {
+          void reply.header('retry-after', String(error.retryAfterSeconds));
+        }
       }
       throw error;
     }

@@ -18,15 +18,34 @@ import {
   NotFoundException,
   OnModuleInit,
   ServiceUnavailableException,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 
-import { DeliveryDecision, bindDelivery, decideDelivery } from './delivery-decision';
+import {
+  DeliveryDecision,
+  bindDelivery,
+  decideDelivery,
+  signatureRejection,
+} from './delivery-decision';
 import { FalDeliveryRecords } from './delivery-records';
 
-/** A 401 left out of the records by sampling: its request log line is left out too. */
-export class UnrecordedRejection extends UnauthorizedException {}
+/**
+ * A delivery whose signature check failed: 401, or 503 with a Retry-After when fal's keys are out
+ * of reach. `recorded` is false when sampling left it out of the records: its request log line is
+ * left out too.
+ */
+export class SignatureRejection extends HttpException {
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    message: string,
+    answer: { status: number; retryAfterSeconds?: number },
+    readonly recorded: boolean,
+  ) {
+    super(message, answer.status);
+    this.retryAfterSeconds = answer.retryAfterSeconds;
+  }
+}
 
 type Headers = Record<string, string | string[] | undefined>;
 type ParsedBody = Exclude<FalWebhookBody, { kind: 'invalid' }>;
@@ -95,7 +114,7 @@ export class FalWebhookService implements OnModuleInit {
     if (binding.kind === 'mismatch') {
       await record(parsed.requestId ?? null, 'mismatch');
       throw new ConflictException(
-        'The body request_id does not match the signed X-Fal-Webhook-Request-Id.',
+        'The signed X-Fal-Webhook-Request-Id is neither the body request_id nor its gateway_request_id.',
       );
     }
     if (binding.requestId && (await this.acceptImage(infographId, binding, parsed, verified))) {
@@ -143,10 +162,13 @@ export class FalWebhookService implements OnModuleInit {
       if (!(error instanceof WebhookSignatureError)) {
         throw error;
       }
-      const message = `Webhook signature rejected: ${error.message}`;
-      throw (await this.records.recordRejection(infographId, error))
-        ? new UnauthorizedException(message)
-        : new UnrecordedRejection(message);
+      const answer = signatureRejection(error.reason);
+      const message =
+        answer.status === 503
+          ? `Cannot check webhook signatures right now (${error.message}); deliver again later.`
+          : `Webhook signature rejected: ${error.message}`;
+      const recorded = await this.records.recordRejection(infographId, error);
+      throw new SignatureRejection(message, answer, recorded);
     }
   }
 

@@ -1,10 +1,16 @@
-import { FalPermanentError, FalTransientError } from '@app/fal';
+import { FalAccountError, FalPermanentError, FalTransientError } from '@app/fal';
 import { ScrapeError } from '@app/scraper';
 import { InvalidStorageKeyError, StorageError } from '@app/storage';
 import { UnrecoverableError } from 'bullmq';
 
 import { ImageDownloadError } from '../upload/image-download';
-import { describeFailure, failureClass, isPermanent } from './job-failure';
+import {
+  describeFailure,
+  FAL_UNAVAILABLE_REASON,
+  FalOutageError,
+  failureClass,
+  isPermanent,
+} from './job-failure';
 
 describe('scrape failures', () => {
   // The contract: a failed scrape is permanent, refunded at once with a message the user can act on.
@@ -26,7 +32,27 @@ describe('scrape failures', () => {
 });
 
 describe('fal failures', () => {
-  it('a refusal (422, bad key) is permanent and says fal refused', () => {
+  it.each([401, 403])(
+    'a refused account (%i) is not the request fault: not permanent, and never shows fal text',
+    (status) => {
+      const error = new FalAccountError(
+        'fal answered 403 to submit: User is locked. Reason: Exhausted balance.',
+        status,
+      );
+      expect(isPermanent(error)).toBe(false);
+      expect(failureClass(error)).toBe('fal_unreachable');
+      expect(describeFailure(error, 5)).toBe(FAL_UNAVAILABLE_REASON);
+    },
+  );
+
+  it('a submit held past the outage deadline is permanent and says fal is unavailable', () => {
+    const error = new FalOutageError('locked');
+    expect(isPermanent(error)).toBe(true);
+    expect(failureClass(error)).toBe('fal_unreachable');
+    expect(describeFailure(error, 1)).toBe(FAL_UNAVAILABLE_REASON);
+  });
+
+  it('a rejected input (422) is permanent and says fal refused', () => {
     const error = new FalPermanentError('fal rejected the input: prompt: too long', 422);
     expect(isPermanent(error)).toBe(true);
     expect(failureClass(error)).toBe('fal_rejected');

@@ -34,8 +34,17 @@ export class FalConfirmation {
       return 'pending';
     }
     const outcome: GenerationOutcome = status.error
-      ? { kind: 'error', message: status.error }
+      ? { kind: 'error', message: await this.failureMessage(requestId, status.error) }
       : { kind: 'ok', ...(await this.fal.result(requestId)) };
     return this.pipeline.applyOutcome(infograph, requestId, outcome);
+  }
+
+  /**
+   * The status's error, with the detail fal's result call gives: what tells a safety block
+   * ("flagged by a content checker") from any other 422.
+   */
+  private async failureMessage(requestId: string, error: string): Promise<string> {
+    const detail = await this.fal.failureDetail(requestId);
+    return detail && !error.includes(detail) ? `${error} (${detail})` : error;
   }
 }

@@ -1,8 +1,16 @@
 import { createServer, Server } from 'node:http';
 
 import { AppConfig } from '@app/config';
-import { HealthService, Metrics, metricsAuthorized } from '@app/observability';
+import { HealthService, Metrics, metricsAuthorized, type Readiness } from '@app/observability';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
+import { CircuitState, FalCircuitBreaker } from '../fal-breaker/fal-circuit-breaker';
+
+/** The stores' readiness, plus the fal circuit breaker's state. */
+interface WorkerReadiness {
+  status: Readiness['status'] | 'degraded';
+  checks: Readiness['checks'] & { fal_circuit: CircuitState };
+}
 
 /**
  * The worker has no HTTP api; this tiny server exposes the same `/health/live`, `/health/ready`
@@ -17,6 +25,7 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly health: HealthService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly breaker: FalCircuitBreaker,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,8 +57,8 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
           (error: unknown) => send(500, { status: 'error', error: String(error) }),
         );
       } else if (path === '/health/ready') {
-        this.health.readiness().then(
-          (r) => send(r.status === 'ok' ? 200 : 503, r),
+        this.readiness().then(
+          (r) => send(r.status === 'error' ? 503 : 200, r),
           (error: unknown) => send(503, { status: 'error', error: String(error) }),
         );
       } else {
@@ -62,6 +71,20 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
       this.server?.listen(healthPort, this.config.api.host, () => resolve());
     });
     this.logger.log(`worker health on http://${this.config.api.host}:${this.port()}/health/ready`);
+  }
+
+  /**
+   * An open fal circuit makes the worker `degraded` but still ready (200): it keeps uploading,
+   * notifying and reconciling, and restarting it or holding back a deploy (a new FAL_KEY!) would
+   * not bring fal back. The alert comes from `ainfographic_fal_circuit_open`.
+   */
+  private async readiness(): Promise<WorkerReadiness> {
+    const [stores, falCircuit] = await Promise.all([this.health.readiness(), this.breaker.state()]);
+    const held = falCircuit.state === 'open' || falCircuit.state === 'half-open';
+    return {
+      status: stores.status === 'ok' && held ? 'degraded' : stores.status,
+      checks: { ...stores.checks, fal_circuit: falCircuit },
+    };
   }
 
   /** The bound port (differs from the setting when it is 0, as in tests). */

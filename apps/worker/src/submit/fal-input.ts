@@ -1,5 +1,5 @@
 import type { Infograph } from '@app/database';
-import type { FalAspectRatio, FalImageInput, FalResolution } from '@app/fal';
+import type { FalAspectRatio, FalImageInput, FalResolution, FalSafetyTolerance } from '@app/fal';
 import { ASPECT_RATIOS, RESOLUTIONS } from '@app/infographs';
 import { UnrecoverableError } from 'bullmq';
 
@@ -7,10 +7,14 @@ import { UnrecoverableError } from 'bullmq';
 const OFFERED_RATIOS: readonly FalAspectRatio[] = ASPECT_RATIOS;
 const OFFERED_RESOLUTIONS: readonly FalResolution[] = RESOLUTIONS;
 
-/** The model input for one infograph: one PNG at its ratio and resolution. */
+/**
+ * The model input for one infograph: one PNG at its ratio and resolution, with the configured
+ * safety tolerance (none: fal's default).
+ */
 export function falInputFor(
   infograph: Pick<Infograph, 'aspectRatio' | 'resolution'>,
   prompt: string,
+  settings: { safetyTolerance?: FalSafetyTolerance } = {},
 ): FalImageInput {
   // Rows are validated on create against the same lists; these lookups keep the types honest.
   const aspectRatio = OFFERED_RATIOS.find((r) => r === infograph.aspectRatio);
@@ -27,5 +31,6 @@ export function falInputFor(
     aspect_ratio: aspectRatio,
     resolution,
     output_format: 'png',
+    ...(settings.safetyTolerance && { safety_tolerance: settings.safetyTolerance }),
   };
 }

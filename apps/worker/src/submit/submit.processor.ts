@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import type { Infograph } from '@app/database';
 import { FalGateway, FalWebhookUrls } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
@@ -7,15 +8,21 @@ import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 
+import { BreakerWait, FalCircuitBreaker } from '../fal-breaker/fal-circuit-breaker';
 import { FailureAccountant } from '../failure/failure-accountant';
 import { skippedBecause } from '../skipped';
 import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from '../notify/realtime-events';
 import { BlogContextService } from './blog-context.service';
 import { falInputFor } from './fal-input';
+import { FalOutageHold } from './fal-outage-hold';
 import { buildPrompt } from './prompt-template';
 
-/** pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook. */
+/**
+ * pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook.
+ * The submit goes through the fal circuit breaker: while fal is out of reach for everyone, the job
+ * is held (FalOutageHold) instead of failing.
+ */
 @Processor(QUEUES.submit)
 export class SubmitProcessor extends StepProcessor {
   private readonly logger = new Logger('Submit');
@@ -29,6 +36,8 @@ export class SubmitProcessor extends StepProcessor {
     private readonly failures: FailureAccountant,
     private readonly events: RealtimeEvents,
     private readonly metrics: Metrics,
+    private readonly breaker: FalCircuitBreaker,
+    private readonly outage: FalOutageHold,
   ) {
     super(config);
   }
@@ -39,15 +48,29 @@ export class SubmitProcessor extends StepProcessor {
     if (!infograph || infograph.status !== 'pending') {
       return skippedBecause(infograph?.status, 'pending');
     }
+    const outcome = await this.submit(job, infograph);
+    return typeof outcome === 'string' ? outcome : this.outage.hold(job, infograph, outcome);
+  }
+
+  /** The request id (or why it was skipped), or the breaker's wait when fal was not called. */
+  private async submit(job: Job, infograph: Infograph): Promise<string | BreakerWait> {
     try {
       const blog = infograph.blogUrl
         ? await this.blogs.forBatch(infograph.batchId, infograph.blogUrl)
         : null;
       const prompt = buildPrompt(infograph.prompt, blog);
       const webhookUrl = this.webhookUrls.forInfograph(infograph.id);
-      const stopTimer = this.metrics.falSubmitDuration.startTimer();
-      const submitted = this.fal.submit(falInputFor(infograph, prompt), webhookUrl);
-      const { requestId } = await submitted.finally(() => stopTimer());
+      const input = falInputFor(infograph, prompt, {
+        safetyTolerance: this.config.fal.safetyTolerance,
+      });
+      const call = await this.breaker.call(() => {
+        const stopTimer = this.metrics.falSubmitDuration.startTimer();
+        return this.fal.submit(input, webhookUrl).finally(() => stopTimer());
+      });
+      if (call.kind === 'wait') {
+        return call;
+      }
+      const { requestId } = call.value;
       const submittedRow = await this.state.markProcessing(infograph.id, requestId, prompt);
       if (!submittedRow) {
         // Another run got there first (a retry racing a stalled job): this fal request is surplus.

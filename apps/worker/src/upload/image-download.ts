@@ -1,5 +1,6 @@
 import { Readable, Transform } from 'node:stream';
 
+import { mediaUrlAllowed } from '@app/config';
 import { request } from 'undici';
 
 /** A download that failed; `permanent` says whether a retry could help. */
@@ -14,8 +15,8 @@ export class ImageDownloadError extends Error {
 }
 
 export interface ImageDownloadOptions {
-  /** host or host:port entries; the URL's host must be one of them. */
-  allowedHosts: string[];
+  /** `FAL_MEDIA_HOSTS` entries (host, host:port, *.domain, each with an optional /path). */
+  allowedHosts: readonly string[];
   maxBytes: number;
   timeoutMs: number;
   /** fal's CDN is https; plain http only for a local fal-sim. */
@@ -45,12 +46,11 @@ export async function downloadImage(
       true,
     );
   }
-  const host = url.host.toLowerCase();
-  if (
-    !options.allowedHosts.includes(host) &&
-    !options.allowedHosts.includes(url.hostname.toLowerCase())
-  ) {
-    throw new ImageDownloadError(`the image host ${host} is not one of fal's media hosts`, true);
+  if (!mediaUrlAllowed(url, options.allowedHosts)) {
+    throw new ImageDownloadError(
+      `the image host ${url.host} is not one of fal's media hosts (or not under an allowed path)`,
+      true,
+    );
   }
   let response;
   try {

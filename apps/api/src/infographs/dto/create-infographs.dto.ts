@@ -66,7 +66,8 @@ export class CreateInfographsDto {
   @ApiPropertyOptional({
     example: '16/9',
     default: '16:9',
-    description: '21:9, 16:9, 3:2, 4:3, 5:4, 1:1, 4:5, 3:4, 2:3 or 9:16 (16/9 form accepted)',
+    description:
+      '21:9, 16:9, 3:2, 4:3, 5:4, 1:1, 4:5, 3:4, 2:3, 9:16 (16/9 form accepted), or auto (the model picks)',
   })
   @IsOptional()
   @IsAspectRatio()
