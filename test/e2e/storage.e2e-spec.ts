@@ -39,6 +39,41 @@ function streamed(body: Buffer): Readable {
   return Readable.from(chunks);
 }
 
+/**
+ * What any driver must do to delete: one key (twice is harmless), and a whole user's folder
+ * without touching another user's (or a key that merely starts with the same characters).
+ */
+async function expectDeletes(storage: ObjectStorage, alreadyInU1 = 0): Promise<void> {
+  const put = (key: string) =>
+    storage.put(key, Buffer.from(`bytes of ${key}`), { contentType: 'image/png' });
+  const doomed = ['infographs/u1/a.png', 'infographs/u1/b.webp'];
+  const kept = ['infographs/u2/c.png', 'infographs/u10/d.png'];
+  for (const key of [...doomed, ...kept, 'infographs/u1/e.png']) {
+    await put(key);
+  }
+
+  await storage.delete('infographs/u1/e.png');
+  await storage.delete('infographs/u1/e.png');
+  await expect(storage.exists('infographs/u1/e.png')).resolves.toBe(false);
+
+  await expect(storage.deletePrefix('infographs/u1/')).resolves.toBe(2 + alreadyInU1);
+  for (const key of doomed) {
+    await expect(storage.exists(key)).resolves.toBe(false);
+  }
+  for (const key of kept) {
+    await expect(storage.exists(key)).resolves.toBe(true);
+  }
+  await expect(storage.deletePrefix('infographs/u1/')).resolves.toBe(0);
+  // The folder can be written again afterwards.
+  await put(doomed[0]);
+  await expect(storage.exists(doomed[0])).resolves.toBe(true);
+  for (const bad of ['infographs/u1', '../', 'infographs/../', '/infographs/u1/']) {
+    await expect(storage.deletePrefix(bad)).rejects.toMatchObject({
+      name: 'InvalidStorageKeyError',
+    });
+  }
+}
+
 /** Checks what any driver must do with one streamed body. */
 async function expectRoundTrip(storage: ObjectStorage, key: string, body: Buffer): Promise<void> {
   const result = await storage.put(key, streamed(body), {
@@ -85,6 +120,10 @@ describe('S3Storage against a real S3-protocol server', () => {
     storage.onModuleDestroy();
     client.destroy();
     await server.stop();
+  });
+
+  it('deletes one object, and a user’s whole folder, leaving other users’ objects', async () => {
+    await expectDeletes(storage);
   });
 
   it('stores a streamed multipart body with its bytes, type and cache policy', async () => {
@@ -219,6 +258,18 @@ describe('LocalStorage through the same round trip', () => {
 
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('deletes one object, and a user’s whole folder, leaving other users’ objects', async () => {
+    const storage = new LocalStorage({ root, publicBaseUrl: 'http://127.0.0.1:3000' });
+    await storage.put('infographs/u1/typed.png', Buffer.from('x'), {
+      contentType: 'image/png',
+      cacheControl: 'no-store',
+    });
+    await expectDeletes(storage, 1);
+    // The sidecars of deleted objects go with them.
+    const files = await readdir(join(root, '.meta'), { recursive: true });
+    expect(files.filter((f) => f.includes('u1') && f.endsWith('.json'))).toEqual([]);
   });
 
   it('stores, serves and describes a streamed body', async () => {

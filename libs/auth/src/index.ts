@@ -5,7 +5,33 @@ export {
   parseAuthorizationHeader,
   MalformedAuthorizationError,
 } from './api-token';
-export { ApiTokenGuard, CurrentUser, Public } from './api-token.guard';
+export {
+  ApiTokenGuard,
+  CSRF_HEADER,
+  type Credential,
+  CurrentCredential,
+  CurrentUser,
+  Public,
+} from './api-token.guard';
+export {
+  AccountsService,
+  type LinkResult,
+  type MailedLink,
+  type SignInResult,
+  type SignUpResult,
+} from './accounts.service';
+export { csrfTokenFor, csrfTokenMatches } from './csrf-token';
+export {
+  type EmailTokenCheck,
+  type EmailTokenProblem,
+  EmailTokensService,
+} from './email-tokens.service';
+export {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type PasswordProblem,
+  passwordProblem,
+} from './password-rules';
 export { ApiTokensService } from './api-tokens.service';
 export { AuthenticatedUser, TokenCache } from './token-cache';
 export { TOKEN_REVOKED_CHANNEL, TokenRevocationListener } from './token-revocation.listener';

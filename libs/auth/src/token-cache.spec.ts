@@ -8,6 +8,8 @@ const user = (id: string): AuthenticatedUser => ({
   isAdmin: false,
   createdAt: new Date(0),
   tokenId: `${id}-token`,
+  tokenKind: 'api_key',
+  tokenExpiresAt: null,
 });
 
 function listeningCache(cacheMs = 10_000): TokenCache {
@@ -24,6 +26,20 @@ describe('TokenCache', () => {
       cache.set('h1', user('u1'), cache.version());
       expect(cache.get('h1')?.id).toBe('u1');
       jest.setSystemTime(1_000_000 + 5_001);
+      expect(cache.get('h1')).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never answers for a session past its expiry, however long the cache would keep it', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const cache = listeningCache(10_000);
+      const session = { ...user('u1'), tokenKind: 'session' as const };
+      cache.set('h1', { ...session, tokenExpiresAt: new Date(1_000_000 + 2_000) }, cache.version());
+      expect(cache.get('h1')?.id).toBe('u1');
+      jest.setSystemTime(1_000_000 + 2_000);
       expect(cache.get('h1')).toBeUndefined();
     } finally {
       jest.useRealTimers();

@@ -1,13 +1,17 @@
 import { AppConfig } from '@app/config';
-import type { User } from '@app/database';
+import type { ApiTokenKind, User } from '@app/database';
 import { Injectable } from '@nestjs/common';
 
 /**
  * Who a token belongs to: what the api needs on every request (no balance: it changes), and
- * which token it was (a WebSocket opened with it is closed when it is revoked).
+ * which token it was (a WebSocket opened with it is closed when it is revoked; a session's
+ * expiry bounds how long it may be cached).
  */
 export type AuthenticatedUser = Pick<User, 'id' | 'email' | 'isAdmin' | 'createdAt'> & {
   tokenId: string;
+  tokenKind: ApiTokenKind;
+  /** Sessions only: the moment it stops working. */
+  tokenExpiresAt: Date | null;
 };
 
 /** Enough for every active token of a busy api; the oldest entry goes first past it. */
@@ -54,7 +58,12 @@ export class TokenCache {
       // Maps iterate in insertion order: the first key is the oldest entry.
       this.entries.delete(this.entries.keys().next().value as string);
     }
-    this.entries.set(tokenHash, { user, expiresAt: Date.now() + this.config.auth.cacheMs });
+    // A session is never answered from the cache past its own expiry.
+    const expiresAt = Math.min(
+      Date.now() + this.config.auth.cacheMs,
+      user.tokenExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    this.entries.set(tokenHash, { user, expiresAt });
   }
 
   evict(tokenHash: string): void {

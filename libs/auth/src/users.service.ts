@@ -13,7 +13,11 @@ export class UserExistsError extends Error {
 export class UsersService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Creates a user with a zero balance; credits are granted through the ledger. */
+  /**
+   * Creates a user with a zero balance (credits are granted through the ledger), for an
+   * operator: the operator vouches for the address, so it counts as verified (no starter
+   * credits), and there is no password until the user sets one by password reset.
+   */
   async create(
     email: string,
     options: { isAdmin?: boolean; manager?: EntityManager } = {},
@@ -24,7 +28,11 @@ export class UsersService {
       .createQueryBuilder()
       .insert()
       .into(User)
-      .values({ email: normalised, isAdmin: options.isAdmin ?? false })
+      .values({
+        email: normalised,
+        isAdmin: options.isAdmin ?? false,
+        emailVerifiedAt: () => 'now()',
+      })
       .orIgnore()
       .returning('*')
       .execute();

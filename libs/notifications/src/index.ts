@@ -1,11 +1,26 @@
 export {
+  ACCOUNT_EXISTS_SUBJECT,
   FAILED_SUBJECT,
+  PASSWORD_CHANGED_SUBJECT,
+  PASSWORD_RESET_SUBJECT,
   READY_SUBJECT,
+  VERIFY_EMAIL_SUBJECT,
+  accountExistsMail,
   escapeHtml,
   infographFailedMail,
   infographReadyMail,
+  passwordChangedMail,
+  passwordResetMail,
+  verifyEmailMail,
 } from './mail-templates';
-export type { InfographFailedMail, InfographReadyMail, MailContent } from './mail-templates';
+export type {
+  AccountExistsMail,
+  InfographFailedMail,
+  InfographReadyMail,
+  MailContent,
+  PasswordResetMail,
+  VerifyEmailMail,
+} from './mail-templates';
 export { MAILER_OPTIONS } from './mailer.options';
 export type { MailerOptions } from './mailer.options';
 export { Mailer } from './mailer.service';

@@ -1,10 +1,17 @@
 import {
+  ACCOUNT_EXISTS_SUBJECT,
   FAILED_SUBJECT,
+  PASSWORD_RESET_SUBJECT,
   READY_SUBJECT,
+  VERIFY_EMAIL_SUBJECT,
+  accountExistsMail,
   escapeHtml,
   infographFailedMail,
   infographReadyMail,
+  passwordChangedMail,
+  passwordResetMail,
   promptExcerpt,
+  verifyEmailMail,
 } from './mail-templates';
 
 const ready = {
@@ -95,5 +102,40 @@ describe('mail templates', () => {
     const long = promptExcerpt('x'.repeat(4000));
     expect(long).toHaveLength(200);
     expect(long.endsWith('…')).toBe(true);
+  });
+
+  describe('accounts', () => {
+    const link = 'https://app.example.com/#verify-email=abc&x=<b>';
+
+    it('gives the verification link, how long it works, and what to do if it was not you', () => {
+      const mail = verifyEmailMail({ link, expiresInHours: 48 });
+      expect(mail.subject).toBe(VERIFY_EMAIL_SUBJECT);
+      expect(mail.text).toContain(link);
+      expect(mail.text).toContain('The link works once, for 48 hours.');
+      expect(mail.text).toContain('If this was not you, ignore this e-mail');
+      expect(mail.html).toContain(
+        '<a href="https://app.example.com/#verify-email=abc&amp;x=&lt;b&gt;">Confirm my e-mail address</a>',
+      );
+    });
+
+    it('tells the owner of an existing account, with a reset link instead of a new account', () => {
+      const mail = accountExistsMail({ resetLink: link, expiresInMinutes: 60 });
+      expect(mail.subject).toBe(ACCOUNT_EXISTS_SUBJECT);
+      expect(mail.text).toContain('already has an account');
+      expect(mail.text).toContain(link);
+      expect(mail.text).toContain('for 1 hour.');
+    });
+
+    it('gives the reset link and says that it signs every browser out', () => {
+      const mail = passwordResetMail({ link, expiresInMinutes: 30 });
+      expect(mail.subject).toBe(PASSWORD_RESET_SUBJECT);
+      expect(mail.text).toContain(link);
+      expect(mail.text).toContain('signed out');
+      expect(mail.text).toContain('for 30 minutes.');
+    });
+
+    it('tells the owner when the password changed, and that API keys still work', () => {
+      expect(passwordChangedMail().text).toContain('Your API keys still work.');
+    });
   });
 });

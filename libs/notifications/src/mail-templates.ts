@@ -78,6 +78,100 @@ export function infographFailedMail(mail: InfographFailedMail): MailContent {
   };
 }
 
+export interface VerifyEmailMail {
+  /** The web page's link that confirms the address (it carries a single-use token). */
+  link: string;
+  expiresInHours: number;
+}
+
+export interface AccountExistsMail {
+  /** A password-reset link, for an owner who forgot their password or never set one. */
+  resetLink: string;
+  expiresInMinutes: number;
+}
+
+export interface PasswordResetMail {
+  link: string;
+  expiresInMinutes: number;
+}
+
+export const VERIFY_EMAIL_SUBJECT = 'Confirm your e-mail address for ainfographic';
+export const ACCOUNT_EXISTS_SUBJECT = 'Someone tried to sign up with your e-mail address';
+export const PASSWORD_RESET_SUBJECT = 'Reset your ainfographic password';
+export const PASSWORD_CHANGED_SUBJECT = 'Your ainfographic password was changed';
+
+const NOT_YOU = 'If this was not you, ignore this e-mail: nothing changes unless the link is used.';
+
+export function verifyEmailMail(mail: VerifyEmailMail): MailContent {
+  const lead = 'Welcome to ainfographic. Confirm that this is your e-mail address to sign in:';
+  const expiry = `The link works once, for ${hours(mail.expiresInHours)}.`;
+  return {
+    subject: VERIFY_EMAIL_SUBJECT,
+    text: [lead, '', mail.link, '', expiry, NOT_YOU].join('\n'),
+    html: layout([
+      `<p>${escapeHtml(lead)}</p>`,
+      `<p>${link(mail.link, 'Confirm my e-mail address')}</p>`,
+      `<p>${escapeHtml(expiry)} ${escapeHtml(NOT_YOU)}</p>`,
+    ]),
+  };
+}
+
+/**
+ * To the owner of an address someone tried to sign up with again: it says so, and offers a
+ * password reset (which also finishes a sign-up that was never confirmed). The person who tried
+ * sees the same answer as for a new address, so nobody learns who has an account.
+ */
+export function accountExistsMail(mail: AccountExistsMail): MailContent {
+  const lead =
+    'Someone (perhaps you) tried to sign up for ainfographic with this e-mail address, which already has an account.';
+  const next =
+    'If it was you: sign in with your password. If you forgot it, or never finished signing up, choose a new one here:';
+  const expiry = `The link works once, for ${minutes(mail.expiresInMinutes)}.`;
+  return {
+    subject: ACCOUNT_EXISTS_SUBJECT,
+    text: [lead, '', next, '', mail.resetLink, '', expiry, NOT_YOU].join('\n'),
+    html: layout([
+      `<p>${escapeHtml(lead)}</p>`,
+      `<p>${escapeHtml(next)}</p>`,
+      `<p>${link(mail.resetLink, 'Choose a new password')}</p>`,
+      `<p>${escapeHtml(expiry)} ${escapeHtml(NOT_YOU)}</p>`,
+    ]),
+  };
+}
+
+export function passwordResetMail(mail: PasswordResetMail): MailContent {
+  const lead = 'Someone (perhaps you) asked to reset the password of your ainfographic account.';
+  const next = 'Choose a new password here; every browser signed in to your account is signed out:';
+  const expiry = `The link works once, for ${minutes(mail.expiresInMinutes)}.`;
+  return {
+    subject: PASSWORD_RESET_SUBJECT,
+    text: [lead, '', next, '', mail.link, '', expiry, NOT_YOU].join('\n'),
+    html: layout([
+      `<p>${escapeHtml(lead)}</p>`,
+      `<p>${escapeHtml(next)}</p>`,
+      `<p>${link(mail.link, 'Choose a new password')}</p>`,
+      `<p>${escapeHtml(expiry)} ${escapeHtml(NOT_YOU)}</p>`,
+    ]),
+  };
+}
+
+/** After a reset: tells the owner, so a reset they did not make does not go unnoticed. */
+export function passwordChangedMail(): MailContent {
+  const lead =
+    'The password of your ainfographic account was just changed, and every browser signed in to it was signed out. Your API keys still work.';
+  const next =
+    'If this was not you, reset your password at once ("Forgot your password?" on the sign-in page) and revoke any API key you do not recognise.';
+  return {
+    subject: PASSWORD_CHANGED_SUBJECT,
+    text: [lead, '', next].join('\n'),
+    html: layout([`<p>${escapeHtml(lead)}</p>`, `<p>${escapeHtml(next)}</p>`]),
+  };
+}
+
+const hours = (n: number): string => (n === 1 ? '1 hour' : `${n} hours`);
+const minutes = (n: number): string =>
+  n % 60 === 0 ? hours(n / 60) : n === 1 ? '1 minute' : `${n} minutes`;
+
 export function escapeHtml(value: string): string {
   return value
     .replace(/&/g, '&amp;')

@@ -2,11 +2,18 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Transporter, createTransport } from 'nodemailer';
 
 import {
+  AccountExistsMail,
   InfographFailedMail,
   InfographReadyMail,
   MailContent,
+  PasswordResetMail,
+  VerifyEmailMail,
+  accountExistsMail,
   infographFailedMail,
   infographReadyMail,
+  passwordChangedMail,
+  passwordResetMail,
+  verifyEmailMail,
 } from './mail-templates';
 import { MAILER_OPTIONS, MailerOptions } from './mailer.options';
 
@@ -42,6 +49,22 @@ export class Mailer implements OnApplicationShutdown {
 
   sendInfographFailed(to: string, mail: InfographFailedMail): Promise<void> {
     return this.send(to, infographFailedMail(mail));
+  }
+
+  sendVerifyEmail(to: string, mail: VerifyEmailMail): Promise<void> {
+    return this.send(to, verifyEmailMail(mail));
+  }
+
+  sendAccountExists(to: string, mail: AccountExistsMail): Promise<void> {
+    return this.send(to, accountExistsMail(mail));
+  }
+
+  sendPasswordReset(to: string, mail: PasswordResetMail): Promise<void> {
+    return this.send(to, passwordResetMail(mail));
+  }
+
+  sendPasswordChanged(to: string): Promise<void> {
+    return this.send(to, passwordChangedMail());
   }
 
   onApplicationShutdown(): void {

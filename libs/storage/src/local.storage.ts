@@ -5,6 +5,7 @@ import {
   FileHandle,
   mkdir,
   open,
+  readdir,
   readFile,
   rename,
   rm,
@@ -25,7 +26,7 @@ import {
   PutObjectMeta,
   PutObjectResult,
 } from './object-storage';
-import { assertValidKey, contentTypeForKey } from './storage-key';
+import { assertValidKey, assertValidPrefix, contentTypeForKey } from './storage-key';
 import { InvalidStorageKeyError } from './storage.error';
 
 export interface LocalStorageOptions {
@@ -176,6 +177,43 @@ export class LocalStorage implements ObjectStorage {
       await handle.close();
       throw toFsStorageError(error, `read ${key}`);
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathFor(key);
+    try {
+      await rm(file, { force: true });
+      await rm(this.sidecarPathFor(key), { force: true });
+    } catch (error) {
+      throw toFsStorageError(error, `delete ${key}`);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    assertValidPrefix(prefix);
+    const dir = this.pathFor(prefix.slice(0, -1));
+    let count = 0;
+    try {
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      // Objects only: a crash's dot-named temporary files are no objects (no key names them).
+      count = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).length;
+    } catch (error) {
+      if (!isMissing(error)) {
+        throw toFsStorageError(error, `list ${prefix}`);
+      }
+    }
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await rm(join(this.root, META_DIR, ...prefix.slice(0, -1).split('/')), {
+        recursive: true,
+        force: true,
+      });
+    } catch (error) {
+      throw toFsStorageError(error, `delete ${prefix}`);
+    }
+    // Those folders are gone: the next put into them must make them again.
+    this.knownDirs.clear();
+    return count;
   }
 
   /** Creates the root if needed and proves it writable. */

@@ -36,6 +36,13 @@ export interface ObjectStorage {
   exists(key: string): Promise<boolean>;
   /** The object's bytes, or null when there is none (for tests and the local file route). */
   get(key: string): Promise<Readable | null>;
+  /** Removes the object (nothing happens when there is none); safe to run twice. */
+  delete(key: string): Promise<void>;
+  /**
+   * Removes every object whose key starts with `prefix`, a folder such as `infographs/<user>/`
+   * (it must end with `/`); returns how many there were. For deleting an account's images.
+   */
+  deletePrefix(prefix: string): Promise<number>;
   /** Resolves when the store is reachable and writable as configured; throws `StorageError`. */
   healthCheck(): Promise<void>;
 }

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -16,7 +18,12 @@ import {
   PutObjectMeta,
   PutObjectResult,
 } from './object-storage';
-import { assertValidKey, encodeKeyForUrl, trimTrailingSlashes } from './storage-key';
+import {
+  assertValidKey,
+  assertValidPrefix,
+  encodeKeyForUrl,
+  trimTrailingSlashes,
+} from './storage-key';
 
 export interface S3StorageOptions {
   /** R2: `https://<account>.r2.cloudflarestorage.com`; omit for AWS S3 itself. */
@@ -35,6 +42,9 @@ export interface S3StorageOptions {
   /** Upper bound for one request including its body, so a stalled peer cannot hold a job. Default 120 s. */
   requestTimeoutMs?: number;
 }
+
+/** Deletes in flight at once when emptying a prefix. */
+const DELETES_IN_FLIGHT = 8;
 
 /** 5 MiB is S3's minimum part; two in flight bound memory per upload to ~10 MiB. */
 const PART_SIZE = 5 * 1024 * 1024;
@@ -126,6 +136,48 @@ export class S3Storage implements ObjectStorage {
       }
       throw toS3StorageError(error, `get ${key}`);
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      // S3 answers a delete of a missing key with success too.
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      throw toS3StorageError(error, `delete ${key}`);
+    }
+  }
+
+  /**
+   * Lists the prefix page by page and deletes each object with its own DeleteObject: the
+   * multi-object DeleteObjects would save requests, but its required checksum header is where
+   * S3-compatible stores disagree, and an account holds few enough images for this to be quick.
+   */
+  async deletePrefix(prefix: string): Promise<number> {
+    assertValidPrefix(prefix);
+    let count = 0;
+    let continuationToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: continuationToken,
+          }),
+        );
+      } catch (error) {
+        throw toS3StorageError(error, `list ${prefix}`);
+      }
+      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+      for (let at = 0; at < keys.length; at += DELETES_IN_FLIGHT) {
+        await Promise.all(keys.slice(at, at + DELETES_IN_FLIGHT).map((key) => this.delete(key)));
+      }
+      count += keys.length;
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+    return count;
   }
 
   async healthCheck(): Promise<void> {

@@ -92,6 +92,14 @@ export function assertValidKey(key: unknown): asserts key is string {
   }
 }
 
+/** A folder of keys (`infographs/<user>/`): valid key segments, ending with one `/`. */
+export function assertValidPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== 'string' || !prefix.endsWith('/')) {
+    throw new InvalidStorageKeyError(prefix, 'a prefix must be a folder ending with /');
+  }
+  assertValidKey(prefix.slice(0, -1));
+}
+
 /** Percent-encodes each segment, keeping the slashes, so a key is always one URL path. */
 export function encodeKeyForUrl(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');

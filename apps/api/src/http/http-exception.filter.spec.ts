@@ -1,4 +1,42 @@
-import { boundedMessage, isUnavailable } from './http-exception.filter';
+import { ArgumentsHost, ForbiddenException, HttpException } from '@nestjs/common';
+
+import { HttpExceptionFilter, boundedMessage, isUnavailable } from './http-exception.filter';
+
+/** What the filter sends, through a stand-in for Fastify's reply (the boundary). */
+function sent(exception: unknown): { status?: number; body?: Record<string, unknown> } {
+  const result: { status?: number; body?: Record<string, unknown> } = {};
+  const reply = {
+    header: () => reply,
+    status: (status: number) => ((result.status = status), reply),
+    send: (body: Record<string, unknown>) => ((result.body = body), reply),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  new HttpExceptionFilter().catch(exception, host);
+  return result;
+}
+
+describe('HttpExceptionFilter', () => {
+  it('passes a thrower’s stable code along with the message', () => {
+    expect(
+      sent(new ForbiddenException({ message: 'Wrong CSRF token.', code: 'csrf_token_invalid' })),
+    ).toEqual({
+      status: 403,
+      body: {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'Wrong CSRF token.',
+        code: 'csrf_token_invalid',
+      },
+    });
+  });
+
+  it('adds no code when there is none, and never one that is not a plain identifier', () => {
+    expect(sent(new HttpException('Too many.', 429)).body).not.toHaveProperty('code');
+    expect(
+      sent(new HttpException({ message: 'x', code: '<script>' }, 400)).body,
+    ).not.toHaveProperty('code');
+  });
+});
 
 describe('boundedMessage', () => {
   it('keeps short messages as they are', () => {

@@ -53,7 +53,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { statusCode, message, headers } = this.describe(exception);
+    const { statusCode, message, headers, code } = this.describe(exception);
     for (const [name, value] of Object.entries(headers ?? {})) {
       void reply.header(name, value);
     }
@@ -65,6 +65,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
           .toLowerCase()
           .replace(/\b\w/g, (c) => c.toUpperCase()) ?? 'Error',
       message: boundedMessage(message),
+      // A stable machine-readable reason, where the thrower gave one (`{ message, code }`).
+      ...(code === undefined ? {} : { code }),
     });
   }
 
@@ -72,6 +74,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     statusCode: number;
     message: string | string[];
     headers?: Record<string, string>;
+    code?: string;
   } {
     const domain = domainStatus(exception);
     if (domain) {
@@ -83,7 +86,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
         typeof body === 'string'
           ? body
           : ((body as { message?: string | string[] }).message ?? exception.message);
-      return { statusCode: exception.getStatus(), message };
+      const code = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+      return {
+        statusCode: exception.getStatus(),
+        message,
+        code: typeof code === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : undefined,
+      };
     }
     const fastifyStatus = (exception as { statusCode?: number }).statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {

@@ -35,4 +35,9 @@ export class ImageCopier {
     });
     return { key, url: stored.url, bytes: stored.bytes, contentType: image.contentType };
   }
+
+  /** Removes a copy whose infograph no longer exists. */
+  discard(key: string): Promise<void> {
+    return this.storage.delete(key);
+  }
 }

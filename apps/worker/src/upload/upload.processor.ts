@@ -53,6 +53,11 @@ export class UploadProcessor extends StepProcessor {
         this.logger.log(
           `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${stored.key} (${stored.bytes} bytes)`,
         );
+      } else if (!(await this.state.find(infograph.id))) {
+        // Its owner deleted the account while the image was being copied: the account's images
+        // were already deleted, so this copy must not outlive the infograph.
+        await this.copier.discard(stored.key);
+        return 'skipped: the infograph was deleted while its image was copied; the copy is removed';
       }
       return stored.url;
     } catch (error) {

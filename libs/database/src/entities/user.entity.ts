@@ -18,6 +18,25 @@ export class User {
   @Column({ name: 'is_admin', type: 'boolean', default: false })
   isAdmin!: boolean;
 
+  /**
+   * `scrypt$…` (libs/auth passwords.ts: parameters, salt and hash in one self-describing string).
+   * Null for users made by an operator (they sign in with API tokens, or set one by password
+   * reset) and for deleted accounts.
+   */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true })
+  passwordHash!: string | null;
+
+  /** When the user proved they read mail at `email`; password sign-in waits for it. */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt!: Date | null;
+
+  /**
+   * Set when the user deleted their account: the row stays (anonymised) so that the ledger keeps
+   * its owner and `balance = sum(ledger)` still holds; nothing can sign in as it again.
+   */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

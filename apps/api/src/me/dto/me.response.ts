@@ -1,4 +1,4 @@
-import type { AuthenticatedUser } from '@app/auth';
+import type { User } from '@app/database';
 import { ApiProperty } from '@nestjs/swagger';
 
 /** `GET /api/me/`: the user behind the token. */
@@ -18,7 +18,10 @@ export class MeResponse {
   @ApiProperty({ format: 'date-time' })
   created_at!: string;
 
-  static from(user: AuthenticatedUser, balance: number): MeResponse {
+  static from(
+    user: Pick<User, 'id' | 'email' | 'isAdmin' | 'createdAt'>,
+    balance: number,
+  ): MeResponse {
     return {
       id: user.id,
       email: user.email,
