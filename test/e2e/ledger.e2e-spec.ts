@@ -7,17 +7,13 @@ import {
   UnknownUserError,
   checkLedger,
 } from '@app/credits';
-import { ENTITIES } from '@app/database';
 import { InfographCreationService, InfographStateService } from '@app/infographs';
-import { DataSource } from 'typeorm';
 
-/* eslint-disable-next-line no-restricted-imports -- MIGRATIONS is not exported by @app/database */
-import { MIGRATIONS } from '../../libs/database/src/migrations';
-import { databaseName, ensureDatabase, withDatabase } from '../../scripts/ensure-services';
 import { aUserWithCredits } from '../support/factories';
 import { assertLedgerConsistent } from '../support/ledger';
 import { runNode } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-app';
+import { scratchDatabase } from '../support/scratch-database';
 
 describe('credit ledger', () => {
   let api: TestApi;
@@ -154,41 +150,23 @@ describe('credit ledger', () => {
 // own: checkLedger (and so assertLedgerConsistent in every other test) reads the whole database,
 // so a broken row in the shared one would fail unrelated tests.
 describe('the ledger check, on a scratch database broken on purpose', () => {
-  const url = withDatabase(
-    process.env.DATABASE_URL as string,
-    `${databaseName(process.env.DATABASE_URL as string)}_ledger_check`,
-  );
-  let db: DataSource;
-
-  beforeAll(async () => {
-    await ensureDatabase(url);
-    db = new DataSource({ type: 'postgres', url, entities: ENTITIES, migrations: MIGRATIONS });
-    await db.initialize();
-    await db.runMigrations();
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    const admin = new DataSource({ type: 'postgres', url: withDatabase(url, 'postgres') });
-    await admin.initialize();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName(url)}" WITH (FORCE)`);
-    await admin.destroy();
-  });
+  const { db, url } = scratchDatabase('ledger_check');
 
   /** A user granted `credits`, with the balance and ledger in step. */
   const aUser = async (credits: number): Promise<string> => {
-    const [{ id }] = await db.query<{ id: string }[]>(
+    const [{ id }] = await db().query<{ id: string }[]>(
       `INSERT INTO users (email, balance) VALUES ($1, $2) RETURNING id`,
       [`check-${Math.random().toString(36).slice(2)}@test.local`, credits],
     );
-    await db.query(`INSERT INTO credit_ledger (user_id, amount, reason) VALUES ($1, $2, 'grant')`, [
-      id,
-      credits,
-    ]);
+    await db().query(
+      `INSERT INTO credit_ledger (user_id, amount, reason) VALUES ($1, $2, 'grant')`,
+      [id, credits],
+    );
     return id;
   };
   /** An infograph charged the way create charges: balance and a charge entry, in step. */
   const anInfograph = async (userId: string, status: string, charged: number) => {
-    const [{ id }] = await db.query<{ id: string }[]>(
+    const [{ id }] = await db().query<{ id: string }[]>(
       `WITH charged AS (UPDATE users SET balance = balance - $3 WHERE id = $1 RETURNING id),
             entry AS (INSERT INTO credit_ledger (user_id, amount, reason, batch_id)
                       SELECT id, -$3, 'charge', $4 FROM charged)
@@ -200,15 +178,15 @@ describe('the ledger check, on a scratch database broken on purpose', () => {
   };
   /** A refund entry, with the balance kept in step (so only the refund itself is wrong). */
   const refund = async (userId: string, infographId: string, amount: number) => {
-    await db.query(`UPDATE users SET balance = balance + $2 WHERE id = $1`, [userId, amount]);
-    await db.query(
+    await db().query(`UPDATE users SET balance = balance + $2 WHERE id = $1`, [userId, amount]);
+    await db().query(
       `INSERT INTO credit_ledger (user_id, amount, reason, infograph_id) VALUES ($1, $2, 'refund', $3)`,
       [userId, amount, infographId],
     );
   };
   /** What checkLedger says about these users and infographs (the scratch database holds others). */
   const problemsAbout = async (...ids: string[]) =>
-    (await checkLedger(db)).filter((p) => ids.includes(p.userId ?? p.infographId ?? ''));
+    (await checkLedger(db())).filter((p) => ids.includes(p.userId ?? p.infographId ?? ''));
 
   it('finds nothing wrong in a ledger that is in step', async () => {
     const user = await aUser(6);
@@ -257,7 +235,7 @@ describe('the ledger check, on a scratch database broken on purpose', () => {
 
   it('reports a balance that drifted from the ledger', async () => {
     const user = await aUser(3);
-    await db.query(`UPDATE users SET balance = 5 WHERE id = $1`, [user]);
+    await db().query(`UPDATE users SET balance = 5 WHERE id = $1`, [user]);
     expect(await problemsAbout(user)).toEqual([
       { userId: user, problem: 'balance 5 but ledger sums to 3' },
     ]);
@@ -270,8 +248,8 @@ describe('the ledger check, on a scratch database broken on purpose', () => {
     // The database refuses a second refund; this scratch database drops that guard to prove the
     // check would still catch one (e.g. written before the index existed, or by hand).
     await expect(refund(user, id, 1)).rejects.toThrow(/uq_ledger_refund_per_infograph/);
-    await db.query(`UPDATE users SET balance = balance - 1 WHERE id = $1`, [user]);
-    await db.query(`DROP INDEX uq_ledger_refund_per_infograph`);
+    await db().query(`UPDATE users SET balance = balance - 1 WHERE id = $1`, [user]);
+    await db().query(`DROP INDEX uq_ledger_refund_per_infograph`);
     await refund(user, id, 1);
     expect(await problemsAbout(user, id)).toEqual([
       { infographId: id, problem: 'failed infograph has 2 refund(s), expected 1' },
@@ -279,7 +257,7 @@ describe('the ledger check, on a scratch database broken on purpose', () => {
   });
 
   it('makes `credits:check` exit non-zero and name every problem', async () => {
-    const problems = await checkLedger(db);
+    const problems = await checkLedger(db());
     expect(problems.length).toBeGreaterThanOrEqual(6);
     const checked = await runNode('scripts/cli.js', ['credits:check'], { DATABASE_URL: url });
     expect(checked.code).toBe(1);

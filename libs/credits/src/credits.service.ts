@@ -40,12 +40,15 @@ export class UnknownUserError extends Error {
 export class CreditsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Adds credits (grant or purchase). Runs in `manager`'s transaction when given one. */
+  /**
+   * Adds credits (a grant). Runs in `manager`'s transaction when given one. Purchases go through
+   * `grantPurchase`, which ties the entry to its purchase.
+   */
   async grant(
     userId: string,
     amount: number,
     options: {
-      reason?: Extract<LedgerReason, 'grant' | 'purchase'>;
+      reason?: Extract<LedgerReason, 'grant'>;
       note?: string;
       manager?: EntityManager;
     } = {},
@@ -97,6 +100,123 @@ export class CreditsService {
     }
     await addToBalance(manager, infograph.userId, infograph.creditsCharged);
     return true;
+  }
+
+  /**
+   * Credits a paid purchase, at most once ever: its entry's reference `purchase:<id>` is unique
+   * (`uq_credit_ledger_reference`), so a second attempt (a duplicate or concurrent delivery of
+   * Stripe's event, a retry after a crash) inserts nothing. Returns whether this call granted.
+   */
+  async grantPurchase(
+    manager: EntityManager,
+    purchase: { id: string; userId: string; credits: number; packName: string },
+  ): Promise<boolean> {
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO credit_ledger (user_id, amount, reason, purchase_id, reference, note)
+       VALUES ($1, $2, 'purchase', $3, $4, $5)
+       ON CONFLICT (reference) WHERE reference IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [
+        purchase.userId,
+        purchase.credits,
+        purchase.id,
+        `purchase:${purchase.id}`,
+        purchase.packName,
+      ],
+    );
+    if (inserted.length === 0) {
+      return false;
+    }
+    await addToBalance(manager, purchase.userId, purchase.credits);
+    return true;
+  }
+
+  /**
+   * Takes back up to `upTo` credits of a purchase (a refund or dispute of its payment), but never
+   * more than the balance holds: what was spent stays spent, and the caller flags it. Once per
+   * `reference` (unique like a grant's). Returns the credits taken, 0 when none were left or the
+   * reference was already used. Locks the user's row, so concurrent charges cannot race it.
+   */
+  async clawBack(
+    manager: EntityManager,
+    clawback: { userId: string; purchaseId: string; upTo: number; reference: string; note: string },
+  ): Promise<number> {
+    const rows = await manager.query<{ balance: number }[]>(
+      `SELECT balance FROM users WHERE id = $1 FOR UPDATE`,
+      [clawback.userId],
+    );
+    if (rows.length === 0) {
+      throw new UnknownUserError(clawback.userId);
+    }
+    const take = Math.min(clawback.upTo, rows[0].balance);
+    if (take <= 0) {
+      return 0;
+    }
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO credit_ledger (user_id, amount, reason, purchase_id, reference, note)
+       VALUES ($1, $2, 'clawback', $3, $4, $5)
+       ON CONFLICT (reference) WHERE reference IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [clawback.userId, -take, clawback.purchaseId, clawback.reference, clawback.note],
+    );
+    if (inserted.length === 0) {
+      return 0;
+    }
+    await addToBalance(manager, clawback.userId, -take);
+    return take;
+  }
+
+  /**
+   * The starter credits of a self-service account, at most once ever per user: the entry's
+   * reference `starter:<user id>` is unique (`uq_credit_ledger_reference`), so a second attempt
+   * (a second verification, a password reset, a race between them) inserts nothing. Returns
+   * whether this call granted.
+   */
+  async grantStarterCredits(
+    manager: EntityManager,
+    userId: string,
+    amount: number,
+  ): Promise<boolean> {
+    if (!Number.isInteger(amount) || amount <= 0) {
+      return false;
+    }
+    const inserted = await manager.query<unknown[]>(
+      `INSERT INTO credit_ledger (user_id, amount, reason, reference, note)
+       VALUES ($1, $2, 'grant', $3, 'starter credits')
+       ON CONFLICT (reference) WHERE reference IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [userId, amount, `starter:${userId}`],
+    );
+    if (inserted.length === 0) {
+      return false;
+    }
+    await addToBalance(manager, userId, amount);
+    return true;
+  }
+
+  /**
+   * The ledger side of deleting an account, in the caller's transaction: the entries stay (the
+   * accounts must still add up, and they are the record of what was paid and given), but what is
+   * left of the balance is forfeited by one `adjustment` entry, so the closed account owes and is
+   * owed nothing, and the refunds' notes, which quote failure messages (a blog URL, say), are
+   * cleared. Returns the credits forfeited.
+   */
+  async closeAccount(manager: EntityManager, userId: string): Promise<number> {
+    await manager.query(
+      `UPDATE credit_ledger SET note = NULL WHERE user_id = $1 AND reason = 'refund'`,
+      [userId],
+    );
+    const rows = await manager.query<{ balance: number }[]>(
+      `SELECT balance FROM users WHERE id = $1 FOR UPDATE`,
+      [userId],
+    );
+    const balance = rows[0]?.balance ?? 0;
+    if (balance > 0) {
+      await this.applyEntry(manager, userId, -balance, 'adjustment', {
+        note: 'account deleted: remaining credits forfeited',
+      });
+    }
+    return balance;
   }
 
   async balanceOf(userId: string): Promise<number> {
