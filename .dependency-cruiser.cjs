@@ -1,7 +1,8 @@
 // The architecture's dependency rules, checked in CI (`npm run lint:deps`). Layers:
 //   apps/*            the processes; import libs, never each other (fal-sim imports nothing of ours)
 //   domain libs       auth, credits, infographs: the business rules; no adapters, no queues
-//   application libs  pipeline: what follows each outcome (domain + queues), used by api and worker
+//   application libs  pipeline: what follows each outcome (domain + queues), used by api and worker;
+//                     payments: buying credits with Stripe (credits + its own SDK client)
 //   adapters          fal, storage, scraper, notifications: the outside world; only config,
 //                     observability and redis
 //   foundation        config, database, observability, redis, queues
@@ -38,7 +39,15 @@ module.exports = {
         'The business rules know nothing of fal, storage, blogs, notifications or job queues.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: `${ADAPTERS.slice(0, -1)}|^libs/(queues|pipeline|redis)/` },
+      to: { path: `${ADAPTERS.slice(0, -1)}|^libs/(queues|pipeline|redis|payments)/` },
+    },
+    {
+      name: 'payments-only-to-credits-and-foundation',
+      comment:
+        'Buying credits needs the ledger, settings, the database and metrics; nothing of infographs, fal or queues.',
+      severity: 'error',
+      from: { path: '^libs/payments/' },
+      to: { path: '^libs/', pathNot: '^libs/(config|database|observability|credits|payments)/' },
     },
     {
       name: 'adapters-only-to-foundation',

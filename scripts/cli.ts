@@ -1,4 +1,4 @@
-// `npm run cli -- <command> [flags]`: manage users, tokens and credits. `--help` lists the commands.
+// `npm run cli -- <command> [flags]`: manage users, tokens and credits, check fal. `--help` lists the commands.
 import { loadConfigOrExit } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 
@@ -20,7 +20,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfigOrExit();
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+  const module = line.module ? line.module(config) : CliModule.forRoot(config);
+  const app = await NestFactory.createApplicationContext(module, {
     logger: ['error'],
   });
   try {

@@ -75,6 +75,13 @@ describe('parseCommandLine: mistakes', () => {
     [['credits:adjust', '--email', 'a@b', '--amount', 'five', '--note', 'n'], 'non-zero whole'],
     [['credits:adjust', '--email', 'a@b', '--note', 'n'], 'non-zero whole'],
     [['token:revoke', '--id', 'abc'], '--id abc is not a token id'],
+    [['fal:smoke', '--listen', 'abc'], '--listen must be a port or host:port'],
+    [['fal:smoke', '--listen', '127.0.0.1:70000'], '--listen must be a port or host:port'],
+    [['fal:smoke', '--webhook-url', 'ftp://x.example.com'], '--webhook-url must be an http(s) URL'],
+    [['fal:smoke', '--webhook-url', 'not a url'], '--webhook-url must be an http(s) URL'],
+    [['fal:smoke', '--refuse-first', '6'], '--refuse-first must be at most 5.'],
+    [['fal:smoke', '--refuse-first', '-1'], '--refuse-first must be a whole number of 0 or more.'],
+    [['fal:smoke', '--timeout', '5'], '--timeout must be a whole number of 10 or more.'],
   ])('%j is refused before connecting: %s', (argv, message) => {
     const line = parse(argv);
     expect(line.kind).toBe('usage-error');
@@ -127,6 +134,18 @@ describe('parseCommandLine: a command to run', () => {
     expect(parseCommandLine(['test', '--yes', '-5'], { test: command })).toMatchObject({
       kind: 'usage-error',
     });
+  });
+
+  it('runs fal:smoke in a context of its own (no database), with or without flags', () => {
+    for (const argv of [
+      ['fal:smoke'],
+      ['fal:smoke', '--listen', '[::1]:8787', '--webhook-url', 'https://a.example.com/hook'],
+    ]) {
+      const line = parse(argv);
+      expect(line).toMatchObject({ kind: 'run', module: COMMANDS['fal:smoke'].module });
+      expect(line.kind === 'run' && line.module).toEqual(expect.any(Function));
+    }
+    expect(parse(['users:list'])).toMatchObject({ kind: 'run', module: undefined });
   });
 
   it('defaults to text output', () => {

@@ -21,6 +21,7 @@ export type CommandLine =
       usage: string;
       json: boolean;
       work: (app: INestApplicationContext) => Promise<Report>;
+      module?: Command['module'];
     };
 
 export function usage(commands: Record<string, Command>): string {
@@ -96,7 +97,8 @@ export function parseCommandLine(argv: string[], commands: Record<string, Comman
       return { kind: 'help', text: commandHelp };
     }
     const { json: _json, help: _help, ...flags } = values;
-    return { kind: 'run', usage: commandHelp, json, work: command.prepare(flags) };
+    const work = command.prepare(flags);
+    return { kind: 'run', usage: commandHelp, json, work, module: command.module };
   } catch (error) {
     // parseArgs' own errors (unknown option, missing value) are usage mistakes too.
     const message = error instanceof Error ? error.message : String(error);

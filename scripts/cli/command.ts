@@ -1,4 +1,5 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { AppConfig } from '@app/config';
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 
 /** A CLI mistake: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
@@ -22,6 +23,11 @@ export interface Command {
    * Split so that every flag mistake is found, and unit-tested, before anything connects.
    */
   prepare(flags: Flags): (app: INestApplicationContext) => Promise<Report>;
+  /**
+   * The application context the work runs in. Default: the database with the identity and credit
+   * services (CliModule); a command that needs no database says so, so it runs without one.
+   */
+  module?: (config: AppConfig) => DynamicModule;
 }
 
 /** A report whose text is derived from its data, so the two can never say different things. */

@@ -1,8 +1,10 @@
 import { ApiTokensService, UsersService } from '@app/auth';
+import { AppConfig, loadConfig } from '@app/config';
 import { CreditsService } from '@app/credits';
 import type { ApiToken, User } from '@app/database';
 import type { INestApplicationContext } from '@nestjs/common';
 
+import { UsageError } from './command';
 import { COMMANDS } from './commands';
 import { formatAdjusted, formatGranted, formatLedgerCheck } from './credit-commands';
 import { formatRevoked, formatTokenCreated, formatTokens } from './token-commands';
@@ -15,6 +17,9 @@ const ada: User = {
   balance: 8,
   isAdmin: false,
   createdAt: new Date('2026-11-29T10:00:00.000Z'),
+  passwordHash: null,
+  emailVerifiedAt: new Date('2026-11-29T10:00:00.000Z'),
+  deletedAt: null,
 };
 
 const laptop: ApiToken = {
@@ -26,6 +31,8 @@ const laptop: ApiToken = {
   createdAt: new Date('2026-11-29T11:00:00.000Z'),
   lastUsedAt: null,
   revokedAt: null,
+  kind: 'api_key',
+  expiresAt: null,
 };
 
 describe('text output (what the e2e test and operators read)', () => {
@@ -84,11 +91,25 @@ describe('text output (what the e2e test and operators read)', () => {
         problems: [
           { user_id: 'u1', infograph_id: null, problem: 'balance 5 but ledger sums to 3' },
           { user_id: null, infograph_id: 'i1', problem: 'failed infograph has 0 refund(s)' },
+          {
+            user_id: null,
+            infograph_id: null,
+            purchase_id: 'p1',
+            problem: 'paid purchase has 0 grant(s), expected 1',
+          },
+          {
+            user_id: null,
+            infograph_id: null,
+            payment_reference: 'cs_test_1',
+            problem: 'Stripe payment cs_test_1 was granted 2 times, expected once',
+          },
         ],
       }),
     ).toEqual([
       'user u1: balance 5 but ledger sums to 3',
       'infograph i1: failed infograph has 0 refund(s)',
+      'purchase p1: paid purchase has 0 grant(s), expected 1',
+      'payment cs_test_1: Stripe payment cs_test_1 was granted 2 times, expected once',
     ]);
   });
 });
@@ -171,6 +192,19 @@ describe('commands against stand-in services', () => {
     expect(revoke).toHaveBeenCalledWith(laptop.id);
     expect(result.exitCode).toBe(1);
     expect(result.data).toEqual({ token_id: laptop.id, revoked: false });
+  });
+
+  it('fal:smoke with a real FAL_KEY needs --webhook-url, and says how, before submitting', async () => {
+    const config = loadConfig({
+      FAL_KEY: 'key-1234567890',
+      FAL_WEBHOOK_USER_ID: 'fal-user-42',
+      PUBLIC_API_URL: 'https://api.example.com',
+    });
+    const app = appWith(new Map<unknown, unknown>([[AppConfig, config]]));
+    const work = COMMANDS['fal:smoke'].prepare({ listen: '8787' });
+    const refusal = work(app);
+    await expect(refusal).rejects.toBeInstanceOf(UsageError);
+    await expect(refusal).rejects.toThrow(/expose --listen <port> .*--webhook-url/);
   });
 
   it('token:list lists through the user found by e-mail', async () => {

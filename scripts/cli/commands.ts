@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { creditsAdjust, creditsCheck, creditsGrant } from './credit-commands';
+import { falSmoke } from './fal-commands';
 import { tokenCreate, tokenList, tokenRevoke } from './token-commands';
 import { userCreate, usersList } from './user-commands';
 
@@ -13,4 +14,5 @@ export const COMMANDS: Record<string, Command> = {
   'credits:adjust': creditsAdjust,
   'users:list': usersList,
   'credits:check': creditsCheck,
+  'fal:smoke': falSmoke,
 };

@@ -17,7 +17,13 @@ export interface BalanceChange {
 
 export interface LedgerCheck {
   ok: boolean;
-  problems: { user_id: string | null; infograph_id: string | null; problem: string }[];
+  problems: {
+    user_id: string | null;
+    infograph_id: string | null;
+    purchase_id?: string | null;
+    payment_reference?: string | null;
+    problem: string;
+  }[];
 }
 
 export const formatGranted = ({ user, amount, balance }: BalanceChange): string[] => [
@@ -29,11 +35,20 @@ export const formatAdjusted = ({ user, amount, balance }: BalanceChange): string
 ];
 
 export const formatLedgerCheck = ({ ok, problems }: LedgerCheck): string[] =>
-  ok
-    ? ['Ledger check passed.']
-    : problems.map(
-        (p) => `${p.user_id ? `user ${p.user_id}` : `infograph ${p.infograph_id}`}: ${p.problem}`,
-      );
+  ok ? ['Ledger check passed.'] : problems.map((p) => `${problemSubject(p)}: ${p.problem}`);
+
+function problemSubject(p: LedgerCheck['problems'][number]): string {
+  if (p.user_id) {
+    return `user ${p.user_id}`;
+  }
+  if (p.purchase_id) {
+    return `purchase ${p.purchase_id}`;
+  }
+  if (p.payment_reference) {
+    return `payment ${p.payment_reference}`;
+  }
+  return `infograph ${p.infograph_id}`;
+}
 
 export const creditsGrant: Command = {
   summary: 'Grant credits to a user (writes a ledger entry)',
@@ -69,7 +84,8 @@ export const creditsAdjust: Command = {
 };
 
 export const creditsCheck: Command = {
-  summary: 'Verify balance = sum(ledger) for every user and one full refund per failed infograph',
+  summary:
+    'Verify balance = sum(ledger) for every user, one full refund per failed infograph, one grant per paid purchase',
   usage: 'credits:check',
   flags: {},
   prepare: () => async (app) => {
@@ -79,6 +95,8 @@ export const creditsCheck: Command = {
       problems: problems.map((p) => ({
         user_id: p.userId ?? null,
         infograph_id: p.infographId ?? null,
+        purchase_id: p.purchaseId ?? null,
+        payment_reference: p.paymentReference ?? null,
         problem: p.problem,
       })),
     };

@@ -6,6 +6,7 @@ import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
 import { PipelineModule } from '@app/pipeline';
 import { ObservabilityModule, loggingModule } from '@app/observability';
+import { PaymentsModule } from '@app/payments';
 import { QueuesModule } from '@app/queues';
 import { RedisModule } from '@app/redis';
 import { StorageModule } from '@app/storage';
@@ -13,6 +14,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 
+import { AccountsModule } from './accounts/accounts.module';
 import { CreditsController } from './credits/credits.controller';
 import { FilesController } from './files/files.controller';
 import { InfographsController } from './infographs/infographs.controller';
@@ -21,6 +23,8 @@ import { FalDeliveryRecords } from './fal-webhook/delivery-records';
 import { FalWebhookService } from './fal-webhook/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
+import { PurchasesController } from './payments/purchases.controller';
+import { StripeWebhookController } from './payments/stripe-webhook.controller';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { AdminLoginThrottle } from './ops/admin-login-throttle';
@@ -41,18 +45,22 @@ export class ApiModule {
         RedisModule,
         AuthModule,
         CreditsModule,
+        PaymentsModule,
         InfographsModule,
         PipelineModule,
         QueuesModule.forRoot('producer'),
         FalModule,
         StorageModule.forRoot(config.storage),
         RealtimeModule,
+        AccountsModule.forRoot(config),
         WebModule,
         ObservabilityModule,
       ],
       controllers: [
         MeController,
         CreditsController,
+        PurchasesController,
+        StripeWebhookController,
         HealthController,
         InfographsController,
         FalWebhookController,

@@ -1,4 +1,5 @@
 import type { AppConfig } from '@app/config';
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -51,6 +52,8 @@ export async function createApiApp(
     },
   );
   app.useLogger(app.get(Logger));
+  // Parses the session cookie for the guard (request.cookies) and lets the accounts set it.
+  await app.register(fastifyCookie);
   bindRequestLoggers(app.getHttpAdapter().getInstance());
   registerSecurityHeaders(app, config);
   refuseHostileJson(app);

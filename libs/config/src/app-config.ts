@@ -1,13 +1,12 @@
-import { Environment } from './environment';
+import { CreditPack, parseCreditPacks } from './credit-packs';
+import { Environment, FalSafetyToleranceSetting } from './environment';
+import { FAL_MEDIA_HOSTS, splitMediaHosts } from './media-hosts';
 import { TrustProxy, parseTrustProxy } from './trust-proxy';
 
 /**
  * The validated settings, grouped by concern. Injected by its class (`constructor(config: AppConfig)`),
  * so nothing outside libs/config reads `process.env`.
  */
-/** fal's CDN hosts for generated media (fal.media and its versioned subdomains). */
-const FAL_MEDIA_HOSTS = ['fal.media', 'v2.fal.media', 'v3.fal.media', 'v3b.fal.media'];
-
 const list = (value: string): string[] =>
   value
     .split(',')
@@ -43,11 +42,45 @@ export class AppConfig {
     webhookSecrets: string[];
     verifyWebhooks: boolean;
     simPort: number;
+    /** Sent as the model's `safety_tolerance`; undefined leaves fal's default. */
+    safetyTolerance?: FalSafetyToleranceSetting;
   };
   readonly webhooks: { rejectionsRecordedPerMinute: number; retentionDays: number };
   readonly credits: { pricePerImage: number; price4k: number };
+  /** Self-service accounts: starter credits, sessions, mailed links and sign-in throttles. */
+  readonly accounts: {
+    starterCredits: number;
+    sessionTtlMs: number;
+    emailVerificationTtlMs: number;
+    passwordResetTtlMs: number;
+    /**
+     * The session cookie. Secure (and so `__Host-` prefixed: this host only, Path=/) whenever
+     * the api is served over https or runs in production; plain only in local development.
+     */
+    sessionCookie: { name: string; secure: boolean };
+    loginThrottle: {
+      maxFailuresPerAccountIp: number;
+      maxFailuresPerIp: number;
+      windowSeconds: number;
+      maxFailuresPerAccount: number;
+      accountWindowSeconds: number;
+    };
+    requestThrottle: { maxPerIp: number; maxMailsPerEmail: number; windowSeconds: number };
+  };
+  /** Buying credits with Stripe Checkout; `enabled` only with both keys. */
+  readonly payments: {
+    enabled: boolean;
+    secretKey?: string;
+    webhookSecret?: string;
+    /** Where the Stripe SDK sends API calls (a local stand-in in tests); undefined: Stripe. */
+    apiUrl?: { protocol: 'http' | 'https'; host: string; port: number };
+    packs: CreditPack[];
+    /** Where Checkout sends buyers back: the web page (PUBLIC_WEB_URL, else PUBLIC_API_URL). */
+    returnUrl: string;
+  };
   readonly images: {
-    mediaHosts: string[];
+    /** `FAL_MEDIA_HOSTS` entries (syntax: media-hosts.ts); match a URL with `mediaUrlAllowed`. */
+    mediaHosts: readonly string[];
     /** Plain http media too: fal-sim serves http; fal's own media hosts are https only. */
     allowHttp: boolean;
     maxBytes: number;
@@ -59,6 +92,14 @@ export class AppConfig {
     pendingAfterMs: number;
     processingAfterMs: number;
     maxAgeMs: number;
+  };
+  /** The worker's fal circuit breaker, and how long a held infograph may wait (see .env.example). */
+  readonly falBreaker: {
+    failures: number;
+    windowMs: number;
+    cooldownMs: number;
+    maxCooldownMs: number;
+    outageDeadlineMs: number;
   };
   readonly scraper: { allowPrivateHosts: string[] };
   readonly storage:
@@ -132,15 +173,47 @@ export class AppConfig {
       webhookSecrets: e.FAL_WEBHOOK_SECRET.split(','),
       verifyWebhooks: e.FAL_WEBHOOK_VERIFY,
       simPort: e.FAL_SIM_PORT,
+      safetyTolerance: e.FAL_SAFETY_TOLERANCE,
     };
     this.webhooks = {
       rejectionsRecordedPerMinute: e.WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE,
       retentionDays: e.WEBHOOK_DELIVERY_RETENTION_DAYS,
     };
     this.credits = { pricePerImage: e.CREDITS_PRICE_PER_IMAGE, price4k: e.CREDITS_PRICE_4K };
+    const secureCookie = this.api.publicUrl.startsWith('https:') || e.NODE_ENV === 'production';
+    this.accounts = {
+      starterCredits: e.STARTER_CREDITS,
+      sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
+      emailVerificationTtlMs: e.EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
+      passwordResetTtlMs: e.PASSWORD_RESET_TTL_MINUTES * 60_000,
+      sessionCookie: {
+        name: secureCookie ? '__Host-aig_session' : 'aig_session',
+        secure: secureCookie,
+      },
+      loginThrottle: {
+        maxFailuresPerAccountIp: e.LOGIN_MAX_FAILURES_PER_ACCOUNT_IP,
+        maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+        windowSeconds: e.LOGIN_WINDOW_SECONDS,
+        maxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        accountWindowSeconds: e.LOGIN_ACCOUNT_LOCK_SECONDS,
+      },
+      requestThrottle: {
+        maxPerIp: e.ACCOUNT_REQUESTS_MAX_PER_IP,
+        maxMailsPerEmail: e.ACCOUNT_MAILS_MAX_PER_EMAIL,
+        windowSeconds: 3600,
+      },
+    };
+    this.payments = {
+      enabled: e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET !== undefined,
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiUrl: e.STRIPE_API_URL ? stripeApiUrl(e.STRIPE_API_URL) : undefined,
+      packs: parseCreditPacks(e.CREDIT_PACKS).packs,
+      returnUrl: (e.PUBLIC_WEB_URL ?? this.api.publicUrl).replace(/\/+$/, ''),
+    };
     this.images = {
       mediaHosts: e.FAL_MEDIA_HOSTS
-        ? list(e.FAL_MEDIA_HOSTS)
+        ? splitMediaHosts(e.FAL_MEDIA_HOSTS)
         : simulated
           ? simMediaHosts
           : FAL_MEDIA_HOSTS,
@@ -154,6 +227,14 @@ export class AppConfig {
       pendingAfterMs: e.RECONCILE_PENDING_AFTER_MS,
       processingAfterMs: e.RECONCILE_PROCESSING_AFTER_MS,
       maxAgeMs: e.RECONCILE_MAX_AGE_MS,
+    };
+    this.falBreaker = {
+      failures: e.FAL_BREAKER_FAILURES,
+      windowMs: e.FAL_BREAKER_WINDOW_MS,
+      cooldownMs: e.FAL_BREAKER_COOLDOWN_MS,
+      // A maximum below the first cooldown would shorten later pauses: never below it.
+      maxCooldownMs: Math.max(e.FAL_BREAKER_COOLDOWN_MS, e.FAL_BREAKER_MAX_COOLDOWN_MS),
+      outageDeadlineMs: e.FAL_OUTAGE_DEADLINE_MS,
     };
     this.scraper = { allowPrivateHosts: list(e.SCRAPER_ALLOW_PRIVATE_HOSTS) };
     const s3 =
@@ -192,4 +273,14 @@ export class AppConfig {
     this.realtime = { maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
+}
+
+function stripeApiUrl(raw: string): { protocol: 'http' | 'https'; host: string; port: number } {
+  const url = new URL(raw);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    protocol,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+  };
 }

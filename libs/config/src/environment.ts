@@ -13,6 +13,8 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+import { mediaHostProblem, splitMediaHosts } from './media-hosts';
+import { DEFAULT_CREDIT_PACKS } from './credit-packs';
 import { parseTrustProxy } from './trust-proxy';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -34,6 +36,10 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   value === '' ? undefined : value;
+
+/** fal's `safety_tolerance` values, strictest first (a string on fal's wire). */
+export const FAL_SAFETY_TOLERANCES = ['1', '2', '3', '4', '5', '6'] as const;
+export type FalSafetyToleranceSetting = (typeof FAL_SAFETY_TOLERANCES)[number];
 
 /** The development default of FAL_WEBHOOK_SECRET: public, so production refuses it. */
 export const DEV_FAL_WEBHOOK_SECRET = 'local-dev-webhook-secret-change-me-0123456789';
@@ -66,6 +72,15 @@ export class Environment {
   /** Base URL fal.ai (or fal-sim) uses to reach our webhook, and clients use for status URLs. */
   @IsUrl(URL_OPTIONS)
   PUBLIC_API_URL = 'http://127.0.0.1:3000';
+
+  /**
+   * Where users open the web page, when it is not served by the api at PUBLIC_API_URL's root:
+   * Stripe Checkout sends buyers back there (`?checkout=success` or `?checkout=cancel`).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PUBLIC_WEB_URL?: string;
 
   /**
    * How long a client may take to send one request, headers and body, and how long a request may
@@ -169,6 +184,17 @@ export class Environment {
   FAL_WEBHOOK_USER_ID?: string;
 
   /**
+   * fal's `safety_tolerance` for every generation: "1" (strictest) to "6" (most permissive).
+   * Unset: not sent, so fal's own default applies ("4" for nano-banana-pro).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(FAL_SAFETY_TOLERANCES, {
+    message: "FAL_SAFETY_TOLERANCE must be one of 1 to 6 (1 strictest), or empty for fal's default",
+  })
+  FAL_SAFETY_TOLERANCE?: FalSafetyToleranceSetting;
+
+  /**
    * Keys the per-infograph token in the webhook URL we give fal (an HMAC of the infograph id), so
    * a delivery proves it is for a request we made for that infograph. Comma-separated to rotate:
    * the first signs new URLs, every one is accepted.
@@ -206,7 +232,24 @@ export class Environment {
   @IsUrl(URL_OPTIONS)
   FAL_SIM_URL?: string;
 
-  /** Hosts (host or host:port) the upload job may download fal images from. Empty: fal's media hosts, plus fal-sim locally. */
+  /**
+   * Where the upload job may download fal images from, replacing the default rule: comma-separated
+   * `host`, `host:port` or `*.domain` entries, each optionally limited to a `/path/`. Empty:
+   * fal's media hosts (`fal.media`, `*.fal.media`, `storage.googleapis.com/falserverless/`), or
+   * fal-sim's host when FAL_KEY is empty.
+   */
+  @ValidateBy({
+    name: 'isMediaHostList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && splitMediaHosts(value).every((e) => !mediaHostProblem(e)),
+      defaultMessage: (args) =>
+        `FAL_MEDIA_HOSTS has a bad entry: ${splitMediaHosts(String(args?.value ?? ''))
+          .map(mediaHostProblem)
+          .filter(Boolean)
+          .join('; ')}`,
+    },
+  })
   @IsString()
   FAL_MEDIA_HOSTS = '';
 
@@ -281,6 +324,39 @@ export class Environment {
   @Min(1000)
   RECONCILE_MAX_AGE_MS = 3 * 60 * 60 * 1000;
 
+  // --- fal circuit breaker (apps/worker/src/fal-breaker) ---
+  /** Consecutive unanswered submits (5xx, timeouts, unreachable) within the window that open it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  FAL_BREAKER_FAILURES = 5;
+
+  /** The window those failures must fall in, counted from the first. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FAL_BREAKER_WINDOW_MS = 60000;
+
+  /** How long submits pause once it opens; doubled after each failed probe, up to the maximum. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FAL_BREAKER_COOLDOWN_MS = 30000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FAL_BREAKER_MAX_COOLDOWN_MS = 300000;
+
+  /**
+   * How long after its create a `pending` infograph may wait for fal to come back; past it, still
+   * held by the breaker, it is failed and refunded ("fal.ai is unavailable right now").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  FAL_OUTAGE_DEADLINE_MS = 30 * 60 * 1000;
+
   // --- blog scraping ---
   /** Tests only: host:port pairs the scraper may fetch although they are private. Never in production. */
   @IsString()
@@ -346,6 +422,111 @@ export class Environment {
   @IsInt()
   @Min(0)
   CREDITS_PRICE_4K = 2;
+
+  // --- accounts: sign-up, sign-in, sessions ---
+  /** Credits granted once per account, when its e-mail is verified (0: none). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  STARTER_CREDITS = 3;
+
+  /** How long a sign-in lasts (its session and cookie), from the moment of signing in. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 366)
+  SESSION_TTL_HOURS = 168;
+
+  /** How long the link that confirms an e-mail address works. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  EMAIL_VERIFICATION_TTL_HOURS = 48;
+
+  /** How long a password-reset link works (once). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(24 * 60)
+  PASSWORD_RESET_TTL_MINUTES = 60;
+
+  /** Failed sign-ins to one account from one client address per LOGIN_WINDOW_SECONDS, then 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_IP = 5;
+
+  /** Failed sign-ins from one client address, whatever the accounts, per LOGIN_WINDOW_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 30;
+
+  /** The window of the two limits above, from the first failure. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_WINDOW_SECONDS = 900;
+
+  /**
+   * Failed sign-ins to one account from all addresses together per LOGIN_ACCOUNT_LOCK_SECONDS:
+   * stops guessing spread over many addresses. Kept short, because anyone can trigger it for
+   * someone else's account; API keys and password reset still work meanwhile.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LOGIN_ACCOUNT_LOCK_SECONDS = 300;
+
+  /** Sign-ups, verification re-sends and password-reset requests per client address per hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ACCOUNT_REQUESTS_MAX_PER_IP = 20;
+
+  /** Mails we send about one e-mail address per hour (sign-up, re-send, reset): no mail bombing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ACCOUNT_MAILS_MAX_PER_EMAIL = 5;
+
+  // --- buying credits (Stripe Checkout; off unless both keys are set) ---
+  /** Stripe's secret API key (`sk_live_…`, `sk_test_…`, or a restricted `rk_…` key). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {
+    message: 'STRIPE_SECRET_KEY must be a Stripe secret key: sk_live_…, sk_test_… (or rk_…)',
+  })
+  STRIPE_SECRET_KEY?: string;
+
+  /** The signing secret of our webhook endpoint in Stripe (`whsec_…`). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/=_-]+$/, {
+    message: 'STRIPE_WEBHOOK_SECRET must be a webhook signing secret: whsec_…',
+  })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  /**
+   * Tests only: sends Stripe API calls to a local stand-in instead of api.stripe.com. Production
+   * refuses it on http or a local address.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  STRIPE_API_URL?: string;
+
+  /** The packs users can buy: a JSON array, checked at start-up (see libs/config/src/credit-packs.ts). */
+  @IsString()
+  CREDIT_PACKS = DEFAULT_CREDIT_PACKS;
 
   // --- operations ---
   /** Optional: `/metrics` then needs `Authorization: Bearer <METRICS_TOKEN>`. */

@@ -4,3 +4,5 @@ export { ConfigError, loadConfig, loadConfigOrExit, loadDotEnv } from './load-co
 export { startupWarnings } from './startup-warnings';
 export { DEV_FAL_WEBHOOK_SECRET } from './environment';
 export { PublicUrls } from './public-urls';
+export { FAL_MEDIA_HOSTS, mediaUrlAllowed } from './media-hosts';
+export { type CreditPack, parseCreditPacks } from './credit-packs';

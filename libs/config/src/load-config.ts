@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 
 import { AppConfig } from './app-config';
+import { parseCreditPacks } from './credit-packs';
 import { Environment } from './environment';
 import { unsafeSettings } from './unsafe-settings';
 
@@ -33,6 +34,7 @@ const OPTIONAL_SETTINGS = [
   'FAL_QUEUE_URL',
   'FAL_JWKS_URL',
   'FAL_WEBHOOK_USER_ID',
+  'FAL_SAFETY_TOLERANCE',
   'FAL_SIM_URL',
   'STORAGE_DRIVER',
   'S3_ENDPOINT',
@@ -43,6 +45,10 @@ const OPTIONAL_SETTINGS = [
   'SMTP_URL',
   'METRICS_TOKEN',
   'ADMIN_PASSWORD',
+  'PUBLIC_WEB_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_URL',
 ];
 
 /**
@@ -63,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = [
     ...errors.map(describe),
     ...crossFieldProblems(parsed),
+    ...paymentProblems(parsed),
     ...unsafeSettings(parsed),
   ];
   if (problems.length > 0) {
@@ -113,4 +120,30 @@ function crossFieldProblems(e: Environment): string[] {
   return required
     .filter((name) => e[name] === undefined)
     .map((name) => `${name} is required when storage is S3 (STORAGE_DRIVER=s3 or S3_BUCKET set)`);
+}
+
+/**
+ * Buying credits needs both Stripe keys (one alone is a half-done set-up that would either take
+ * money it cannot credit or never be asked to), and packs that parse.
+ */
+function paymentProblems(e: Environment): string[] {
+  const problems: string[] = [];
+  if (e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET === undefined) {
+    problems.push(
+      'STRIPE_WEBHOOK_SECRET is empty although STRIPE_SECRET_KEY is set: without it no payment ' +
+        'could be credited; set both (docs/payments.md), or neither to switch purchases off',
+    );
+  }
+  if (e.STRIPE_WEBHOOK_SECRET !== undefined && e.STRIPE_SECRET_KEY === undefined) {
+    problems.push(
+      'STRIPE_SECRET_KEY is empty although STRIPE_WEBHOOK_SECRET is set: set both ' +
+        '(docs/payments.md), or neither to switch purchases off',
+    );
+  }
+  const { packs, problems: packProblems } = parseCreditPacks(e.CREDIT_PACKS);
+  problems.push(...packProblems);
+  if (packProblems.length === 0 && packs.length === 0 && e.STRIPE_SECRET_KEY !== undefined) {
+    problems.push('CREDIT_PACKS is empty although Stripe keys are set: there is nothing to buy');
+  }
+  return problems;
 }

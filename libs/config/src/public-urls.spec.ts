@@ -22,6 +22,13 @@ describe('PublicUrls', () => {
     );
   });
 
+  it('puts mailed tokens in the page URL’s fragment, never in a path or query a server logs', () => {
+    expect(urls.verifyEmailLink('abc_-1')).toBe('https://api.example.com/#verify-email=abc_-1');
+    expect(urls.passwordResetLink('a+b/c')).toBe(
+      'https://api.example.com/#reset-password=a%2Bb%2Fc',
+    );
+  });
+
   it('never doubles a slash after a base that ends with one, and keeps a base path', () => {
     expect(new PublicUrls('http://127.0.0.1:3000//').statusOf(ID)).toBe(
       `http://127.0.0.1:3000/api/infographs/status/${ID}/`,

@@ -25,6 +25,20 @@ export class PublicUrls {
     return `${this.base}/api/infographs/webhook/${encodeURIComponent(infographId)}/`;
   }
 
+  /**
+   * The web page, told to confirm an e-mail address: it POSTs the token to `/api/auth/verify/`.
+   * The token rides in the fragment, which browsers never send to a server, so it reaches no
+   * access log, proxy or Referer header.
+   */
+  verifyEmailLink(token: string): string {
+    return `${this.base}/#verify-email=${encodeURIComponent(token)}`;
+  }
+
+  /** The web page, told to ask for a new password (`/api/auth/password-reset/confirm/`). */
+  passwordResetLink(token: string): string {
+    return `${this.base}/#reset-password=${encodeURIComponent(token)}`;
+  }
+
   /** `GET /files/<key>`: an object of the local storage driver, each key segment URL-encoded. */
   file(key: string): string {
     return `${this.base}/files/${key.split('/').map(encodeURIComponent).join('/')}`;

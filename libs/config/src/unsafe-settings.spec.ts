@@ -147,6 +147,62 @@ describe('unsafeSettings everywhere', () => {
     }
   });
 
+  /** A development or test environment with a key for fal.ai itself (FAL_QUEUE_URL left empty). */
+  const keyed = (NODE_ENV: 'development' | 'test', overrides: Partial<Environment> = {}) =>
+    Object.assign(new Environment(), {
+      NODE_ENV,
+      FAL_KEY: 'fal-key-1234567890',
+      FAL_WEBHOOK_USER_ID: 'fal-user-42',
+      ...overrides,
+    });
+
+  it.each([
+    ['http://127.0.0.1:3000', /its host 127\.0\.0\.1 is loopback, private or a local-network name/],
+    ['https://127.8.9.10', /its host 127\.8\.9\.10 is loopback/],
+    ['https://localhost:3000', /its host localhost is loopback/],
+    ['https://[::1]:3000', /its host \[::1\] is loopback/],
+    ['https://[::ffff:127.0.0.1]', /its host \[::ffff:7f00:1\] is loopback/],
+    ['https://10.1.2.3', /its host 10\.1\.2\.3 is/],
+    ['https://172.20.0.1', /its host 172\.20\.0\.1 is/],
+    ['https://192.168.1.10', /its host 192\.168\.1\.10 is/],
+    ['https://169.254.169.254', /its host 169\.254\.169\.254 is/],
+    ['https://[fd12::1]', /its host \[fd12::1\] is/],
+    ['https://[fe80::1]', /its host \[fe80::1\] is/],
+    ['https://api:3000', /its host api is/],
+    ['https://box.local', /its host box\.local is/],
+    ['https://api.internal', /its host api\.internal is/],
+    ['http://api.example.com', /it is plain http, which would expose the token/],
+  ])(
+    'refuses PUBLIC_API_URL=%s with a FAL_KEY for fal.ai, even in development and test',
+    (url, why) => {
+      for (const NODE_ENV of ['development', 'test'] as const) {
+        const problem = onlyProblem(keyed(NODE_ENV, { PUBLIC_API_URL: url }));
+        expect(problem).toMatch(/^PUBLIC_API_URL=".*": FAL_KEY is set, .*public https address/);
+        expect(problem).toMatch(why);
+      }
+    },
+  );
+
+  it('says both reasons for an http URL on a loopback host, and that webhooks would never arrive', () => {
+    const problem = onlyProblem(keyed('development', { PUBLIC_API_URL: 'http://localhost:3000' }));
+    expect(problem).toMatch(/it is plain http.* and its host localhost is loopback/);
+    expect(problem).toMatch(/fal’s webhooks would never arrive/);
+  });
+
+  it('accepts a public https PUBLIC_API_URL with a FAL_KEY outside production', () => {
+    expect(
+      unsafeSettings(keyed('development', { PUBLIC_API_URL: 'https://api.example.com' })),
+    ).toEqual([]);
+  });
+
+  it('leaves PUBLIC_API_URL alone outside production when FAL_QUEUE_URL is a local fal', () => {
+    // A fake key whose queue is a test's fal-sim: fal.ai never calls back, the local fal does.
+    const local = keyed('test', { FAL_QUEUE_URL: 'http://127.0.0.1:4010' });
+    expect(unsafeSettings(local)).toEqual([]);
+    const publicQueue = keyed('test', { FAL_QUEUE_URL: 'https://queue.fal.run' });
+    expect(onlyProblem(publicQueue)).toMatch(/^PUBLIC_API_URL="http:\/\/127\.0\.0\.1:3000"/);
+  });
+
   it('refuses a real FAL_KEY without a pinned fal user id, in any environment', () => {
     for (const NODE_ENV of ['development', 'test', 'production'] as const) {
       expect(onlyProblem(production({ NODE_ENV, FAL_WEBHOOK_USER_ID: undefined }))).toMatch(

@@ -6,23 +6,66 @@ const MIN_ADMIN_PASSWORD = 16;
 /**
  * Combinations of settings the apps refuse to start with, each named with what to do instead.
  * Most are refused only with NODE_ENV=production (they are how tests and local runs work); a real
- * FAL_KEY without a pinned fal user id is refused everywhere, since it talks to fal.ai itself.
+ * FAL_KEY without a pinned fal user id, or with a PUBLIC_API_URL fal.ai cannot reach, is refused
+ * everywhere, since it talks to fal.ai itself.
  */
 export function unsafeSettings(env: Environment): string[] {
   return [...everywhere(env), ...(env.NODE_ENV === 'production' ? productionProblems(env) : [])];
 }
 
 function everywhere(env: Environment): string[] {
+  const problems: string[] = [];
   // fal signs every customer's webhooks with one key set: a valid signature only proves "from
   // fal", and the user id pin is what makes it "for us".
   if (env.FAL_KEY && !env.FAL_WEBHOOK_USER_ID) {
-    return [
+    problems.push(
       'FAL_WEBHOOK_USER_ID is empty although FAL_KEY is set: fal signs every customer’s webhooks ' +
         'with the same keys, so only the user id pin makes a signed delivery ours; set it to your ' +
         'fal user id (the X-Fal-Webhook-User-Id header of fal’s deliveries, or your fal dashboard)',
-    ];
+    );
   }
-  return [];
+  // With fal.ai itself, a URL it cannot reach means no webhook ever arrives: every image would
+  // wait for the reconciler's polling, minutes late, and nothing would say why. Production checks
+  // it whatever the queue; elsewhere a FAL_QUEUE_URL on a local address (a test's fal-sim behind
+  // a fake key) is not fal.ai, and that local queue is what calls back.
+  const falAiCallsBack =
+    env.FAL_KEY !== undefined &&
+    (env.NODE_ENV === 'production' ||
+      env.FAL_QUEUE_URL === undefined ||
+      isPublicHttps(env.FAL_QUEUE_URL));
+  const unreachable = falAiCallsBack ? publicApiUrlProblem(env.PUBLIC_API_URL) : undefined;
+  if (unreachable) {
+    problems.push(unreachable);
+  }
+  return problems;
+}
+
+/** Why fal.ai could not (or must not) call webhooks under PUBLIC_API_URL; undefined when it can. */
+function publicApiUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined; // malformed: validation already names it
+  }
+  const reasons: string[] = [];
+  if (url.protocol !== 'https:') {
+    reasons.push('it is plain http, which would expose the token in each webhook URL on the way');
+  }
+  if (isInternalHost(url.hostname)) {
+    reasons.push(
+      `its host ${url.hostname} is loopback, private or a local-network name, which fal.ai ` +
+        'cannot reach, so fal’s webhooks would never arrive',
+    );
+  }
+  if (reasons.length === 0) {
+    return undefined;
+  }
+  return (
+    `PUBLIC_API_URL=${JSON.stringify(raw)}: FAL_KEY is set, so fal.ai delivers every result to ` +
+    `a webhook under this URL, which must be a public https address; ${reasons.join(', and ')}. ` +
+    'Set it to the api’s public https URL (to try fal.ai from a laptop, a tunnel’s https URL)'
+  );
 }
 
 /** The rules for NODE_ENV=production, in the order an operator would fix them. */
@@ -66,6 +109,14 @@ export function productionProblems(env: Environment): string[] {
         'disable the dashboard',
     );
   }
+  // The SDK sends the secret key with every call: only to Stripe itself, over https.
+  if (env.STRIPE_API_URL !== undefined && !isPublicHttps(env.STRIPE_API_URL)) {
+    problems.push(
+      `STRIPE_API_URL=${JSON.stringify(env.STRIPE_API_URL)}: Stripe API calls (which carry ` +
+        'STRIPE_SECRET_KEY) would go over plain http or to a local or private address such as a ' +
+        'test stand-in; it exists for tests only, remove it in production',
+    );
+  }
   return problems;
 }
 
@@ -80,7 +131,7 @@ function falSimProblems(env: Environment): string[] {
   ];
 }
 
-/** With a real key: fal's keys must come from fal, and fal must be able to reach us over https. */
+/** With a real key: fal's keys and queue must be fal's (PUBLIC_API_URL is checked everywhere). */
 function realFalProblems(env: Environment): string[] {
   const problems: string[] = [];
   if (env.FAL_JWKS_URL !== undefined && !isPublicHttps(env.FAL_JWKS_URL)) {
@@ -88,13 +139,6 @@ function realFalProblems(env: Environment): string[] {
       `FAL_JWKS_URL=${JSON.stringify(env.FAL_JWKS_URL)}: with a real FAL_KEY, webhook keys must ` +
         'come from fal.ai over https (whoever serves an http, local or private JWKS, fal-sim ' +
         'included, could sign webhooks); leave it empty for fal.ai’s own',
-    );
-  }
-  if (!isPublicHttps(env.PUBLIC_API_URL)) {
-    problems.push(
-      `PUBLIC_API_URL=${JSON.stringify(env.PUBLIC_API_URL)}: fal.ai must reach the webhook at a ` +
-        'public https address (it cannot reach a local or private one, and http would expose the ' +
-        'secret token in the webhook URL); set it to the api’s public https URL',
     );
   }
   if (env.FAL_QUEUE_URL !== undefined && !isPublicHttps(env.FAL_QUEUE_URL)) {

@@ -18,7 +18,8 @@ describe('Metrics', () => {
   it('names every metric in Prometheus conventions', () => {
     const ours = registered.filter((n) => !/^ainfographic_(process|nodejs)_/.test(n));
     for (const name of ours) {
-      expect(name).toMatch(/^ainfographic_[a-z_]+(_total|_seconds|_jobs)$/);
+      // A 0/1 gauge is named for the state it reports (`_open`), as Prometheus' own `up` is.
+      expect(name).toMatch(/^ainfographic_[a-z_]+(_total|_seconds|_jobs|_open)$/);
     }
   });
 

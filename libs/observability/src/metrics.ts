@@ -78,6 +78,35 @@ export class Metrics {
     ['outcome'],
   );
 
+  readonly stripeWebhookEvents = this.counter(
+    'ainfographic_stripe_webhook_events_total',
+    'Stripe webhook deliveries by event type (the handled ones, else other) and outcome (granted, duplicate, recorded, ignored, retry_later, invalid_signature)',
+    ['type', 'outcome'],
+  );
+  readonly checkoutSessions = this.counter(
+    'ainfographic_checkout_sessions_total',
+    'Stripe Checkout Sessions asked for, by outcome (created, failed)',
+    ['outcome'],
+  );
+  readonly purchasesPaid = this.counter(
+    'ainfographic_purchases_paid_total',
+    'Credit purchases paid and granted',
+  );
+  readonly purchasedCredits = this.counter(
+    'ainfographic_purchased_credits_total',
+    'Credits granted by paid purchases',
+  );
+  readonly clawedBackCredits = this.counter(
+    'ainfographic_clawed_back_credits_total',
+    'Credits taken back after refunds and disputes, by kind',
+    ['kind'],
+  );
+  readonly unrecoveredCredits = this.counter(
+    'ainfographic_unrecovered_credits_total',
+    'Refunded or disputed credits already spent, so not taken back: each one is for an operator',
+    ['kind'],
+  );
+
   readonly jobAttempts = this.counter(
     'ainfographic_job_attempts_total',
     'Job runs started, per queue',
@@ -111,6 +140,24 @@ export class Metrics {
 
   /** Set by an app that can see the queues; called on each scrape. */
   collectQueueDepth?: (gauge: Gauge<'queue' | 'state'>) => Promise<void>;
+
+  readonly falCircuitOpen = new Gauge({
+    name: 'ainfographic_fal_circuit_open',
+    help: '1 while the fal circuit breaker holds submits (open or probing), else 0; read from Redis on each scrape of a worker (cluster-wide)',
+    registers: [this.registry],
+    collect: async () => {
+      await this.collectFalCircuit?.(this.falCircuitOpen);
+    },
+  });
+
+  /** Set by the worker's fal circuit breaker; called on each scrape. */
+  collectFalCircuit?: (gauge: Gauge) => Promise<void>;
+
+  readonly falCircuitTrips = this.counter(
+    'ainfographic_fal_circuit_trips_total',
+    'Times the fal circuit breaker opened from closed, by cause (unauthorized, locked, unavailable)',
+    ['cause'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ainfographic_' });

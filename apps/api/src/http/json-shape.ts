@@ -42,6 +42,13 @@ export function jsonShapeProblem(value: unknown, limits = JSON_LIMITS): string |
 }
 
 /**
+ * Routes whose bodies are never validated, only checked against a signature and read field by
+ * field: Stripe's events, whose objects are big by design (a Checkout Session alone has about 70
+ * keys) and would fail these limits. The body limit still bounds them.
+ */
+const UNSHAPED_ROUTES = new Set(['/api/payments/stripe/webhook']);
+
+/**
  * Refuses hostile JSON with a 400 before validation: class-transformer and the validation pipe
  * recurse through bodies (a deep one overflows the stack: a 500) and report every unknown key (20,000
  * keys cost ~0.7 s of event loop and a 470 KB answer).
@@ -51,6 +58,9 @@ export function refuseHostileJson(app: NestFastifyApplication): void {
     .getHttpAdapter()
     .getInstance()
     .addHook('preValidation', async (request, reply) => {
+      if (UNSHAPED_ROUTES.has((request.routeOptions.url ?? '').replace(/\/+$/, ''))) {
+        return;
+      }
       const problem = request.body === undefined ? undefined : jsonShapeProblem(request.body);
       if (problem) {
         await reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });

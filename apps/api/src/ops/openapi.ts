@@ -7,7 +7,9 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .setTitle('ainfographic')
     .setDescription(
       'Create AI infographics without waiting on the model: create answers at once, then follow the status, ' +
-        'the history or the /api/ws WebSocket. Authenticate with `Authorization: Token <api token>`.',
+        'the history or the /api/ws WebSocket. Authenticate with `Authorization: Token <api key>`, ' +
+        'or with the session cookie of POST /api/auth/login/ (then send its csrf_token as X-CSRF-Token ' +
+        'on every POST, PUT, PATCH and DELETE).',
     )
     .setVersion('1')
     .addApiKey(

@@ -1,11 +1,26 @@
 import { ApiToken } from './api-token.entity';
 import { CreditLedgerEntry } from './credit-ledger-entry.entity';
+import { CreditPurchase } from './credit-purchase.entity';
+import { CreditPurchaseReversal } from './credit-purchase-reversal.entity';
+import { EmailToken } from './email-token.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { Infograph } from './infograph.entity';
 import { User } from './user.entity';
 import { FalWebhookDelivery } from './fal-webhook-delivery.entity';
 
-export { ApiToken, CreditLedgerEntry, IdempotencyKey, Infograph, User, FalWebhookDelivery };
+export {
+  ApiToken,
+  CreditLedgerEntry,
+  CreditPurchase,
+  CreditPurchaseReversal,
+  EmailToken,
+  IdempotencyKey,
+  Infograph,
+  User,
+  FalWebhookDelivery,
+};
+export { PURCHASE_STATUSES, type PurchaseStatus } from './credit-purchase.entity';
+export { REVERSAL_KINDS, type ReversalKind } from './credit-purchase-reversal.entity';
 export {
   INFOGRAPH_STATUSES,
   type InfographStatus,
@@ -14,6 +29,8 @@ export {
 } from './infograph-status';
 export { LEDGER_REASONS, type LedgerReason } from './credit-ledger-entry.entity';
 export { FAL_WEBHOOK_OUTCOMES, type FalWebhookOutcome } from './fal-webhook-delivery.entity';
+export { API_TOKEN_KINDS, type ApiTokenKind } from './api-token.entity';
+export { EMAIL_TOKEN_PURPOSES, type EmailTokenPurpose } from './email-token.entity';
 
 export const ENTITIES = [
   User,
@@ -22,4 +39,7 @@ export const ENTITIES = [
   Infograph,
   IdempotencyKey,
   FalWebhookDelivery,
+  EmailToken,
+  CreditPurchase,
+  CreditPurchaseReversal,
 ];

@@ -2,6 +2,8 @@ import { InitialSchema1764121800000 } from './1764121800000-initial-schema';
 import { WebhookDeliveryRetention1796000000000 } from './1796000000000-webhook-delivery-retention';
 import { LedgerAdjustments1796100000000 } from './1796100000000-ledger-adjustments';
 import { FalWebhookDeliveries1796200000000 } from './1796200000000-fal-webhook-deliveries';
+import { Accounts1796300000000 } from './1796300000000-accounts';
+import { CreditPurchases1796400000000 } from './1796400000000-credit-purchases';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,4 +12,6 @@ export const MIGRATIONS: Function[] = [
   WebhookDeliveryRetention1796000000000,
   LedgerAdjustments1796100000000,
   FalWebhookDeliveries1796200000000,
+  Accounts1796300000000,
+  CreditPurchases1796400000000,
 ];
