@@ -53,6 +53,8 @@ export async function createApiApp(
   );
   app.useLogger(app.get(Logger));
   // Parses the session cookie for the guard (request.cookies) and lets the accounts set it.
+  // Pinned to @fastify/cookie 11.0.x: 11.1 loads the ESM-only `cookie` 2 with a dynamic import,
+  // which the test runner (Jest, CommonJS) cannot execute.
   await app.register(fastifyCookie);
   bindRequestLoggers(app.getHttpAdapter().getInstance());
   registerSecurityHeaders(app, config);
