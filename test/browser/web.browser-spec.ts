@@ -127,6 +127,69 @@ describe('web page', () => {
     }
   });
 
+  it('holds Generate back while the balance is short, saying why and what fits', async () => {
+    const { token } = await aUserWithCredits(flow.api.app, 3);
+    const { page, errors, close } = await openPage(browser);
+    try {
+      await signIn(page, flow.api.url, token);
+      await expectBalance(page, 3);
+      const generate = page.locator('#create-submit');
+      const reason = page.locator('#create-short-text');
+      expect(await generate.isDisabled()).toBe(false);
+      expect(await reason.textContent()).toBe('');
+
+      await page.getByRole('radio', { name: '4K' }).check();
+      await page
+        .getByRole('group', { name: 'Images' })
+        .getByRole('radio', { name: '2', exact: true })
+        .check();
+      expect(await generate.isDisabled()).toBe(true);
+      expect(await reason.textContent()).toBe(
+        'Not enough credits: these 2 images cost 4 credits and you have 3. 1 image fits your balance at 4K.',
+      );
+      // The reason is the button's description, for screen readers.
+      expect(await generate.getAttribute('aria-describedby')).toBe('create-short-text');
+
+      await page.getByRole('radio', { name: '1K' }).check();
+      await page
+        .getByRole('group', { name: 'Images' })
+        .getByRole('radio', { name: '4', exact: true })
+        .check();
+      expect(await reason.textContent()).toContain('3 images fit your balance.');
+      expect(await generate.isDisabled()).toBe(true);
+      await screenshot(page, '09-short-desktop');
+
+      await page
+        .getByRole('group', { name: 'Images' })
+        .getByRole('radio', { name: '3', exact: true })
+        .check();
+      expect(await generate.isDisabled()).toBe(false);
+      expect(await reason.textContent()).toBe('');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('offers no purchase when payments are off', async () => {
+    const { token } = await aUserWithCredits(flow.api.app, 0);
+    const { page, errors, close } = await openPage(browser);
+    try {
+      await page.goto(flow.api.url);
+      await page.locator('#price-list li').first().waitFor();
+      // Prices and starter credits, and no pack.
+      expect(await page.locator('#price-list li').count()).toBe(3);
+      await signIn(page, flow.api.url, token);
+      await expectBalance(page, 0);
+      await page.locator('#create-short-text', { hasText: 'Not enough credits' }).waitFor();
+      expect(await page.locator('#create-submit').isDisabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Buy credits' }).count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('keeps cards updating by polling while the WebSocket is down', async () => {
     const { token } = await aUserWithCredits(flow.api.app, 2);
     const { page, errors, close } = await openPage(browser);
@@ -166,9 +229,6 @@ describe('web page', () => {
 
     const { page, errors, close } = await openPage(browser, PHONE);
     try {
-      await page.goto(flow.api.url);
-      await page.getByLabel('API token').waitFor();
-      await screenshot(page, '00-token-phone', false);
       await signIn(page, flow.api.url, token);
       const history = page.locator('#history-grid .card');
       await history.nth(11).waitFor();

@@ -1,26 +1,63 @@
 import type {
+  ApiKey,
+  Checkout,
   CreateRequest,
   CreateResponse,
+  CreatedApiKey,
+  CreditPacks,
   Credits,
   HistoryPage,
   InfographView,
   Me,
+  Prices,
+  Purchase,
+  Session,
   Status,
 } from './types';
 
-/** An error answer: `messages` are the api's `message`, always as a list ("field: reason" for 400). */
+/**
+ * An error answer: `messages` are the api's `message`, always as a list ("field: reason" for 400),
+ * and `code` its stable machine-readable reason, when it gave one (`invalid_credentials`, …).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly messages: string[],
+    readonly code?: string,
   ) {
     super(messages.join('\n') || `HTTP ${status}`);
   }
 }
 
-/** The api, same origin, authenticated with the user's token. */
+/**
+ * How the page proves who it is: the session cookie of a password sign-in (the browser sends it;
+ * every write also carries the session's CSRF token), or an API token a developer pasted.
+ */
+export type Credentials = { kind: 'session'; csrfToken: string } | { kind: 'token'; token: string };
+
+/** The calls made before signing in, and the sign-in itself: no credentials. */
+export const publicApi = {
+  prices: (): Promise<Prices> => call<Prices>('GET', '/api/credits/prices/'),
+  packs: (): Promise<CreditPacks> => call<CreditPacks>('GET', '/api/credits/packs/'),
+  /** The session this browser's cookie holds, if any (401 when none). */
+  session: (): Promise<Session> => call<Session>('GET', '/api/auth/session/'),
+  login: (email: string, password: string): Promise<Session> =>
+    call<Session>('POST', '/api/auth/login/', { body: { email, password } }),
+  signUp: (email: string, password: string): Promise<{ message: string }> =>
+    call('POST', '/api/auth/signup/', { body: { email, password } }),
+  verifyEmail: (token: string): Promise<{ message: string }> =>
+    call('POST', '/api/auth/verify/', { body: { token } }),
+  resendVerification: (email: string): Promise<{ message: string }> =>
+    call('POST', '/api/auth/verify/resend/', { body: { email } }),
+  requestPasswordReset: (email: string): Promise<{ message: string }> =>
+    call('POST', '/api/auth/password-reset/', { body: { email } }),
+  confirmPasswordReset: (token: string, password: string): Promise<{ message: string }> =>
+    call('POST', '/api/auth/password-reset/confirm/', { body: { token, password } }),
+};
+
+/** The api, same origin, as the signed-in user. */
 export class ApiClient {
-  constructor(readonly token: string) {}
+  constructor(readonly credentials: Credentials) {}
 
   me(): Promise<Me> {
     return this.request<Me>('GET', '/api/me/');
@@ -52,6 +89,35 @@ export class ApiClient {
     });
   }
 
+  apiKeys(): Promise<{ api_keys: ApiKey[] }> {
+    return this.request('GET', '/api/tokens/');
+  }
+
+  createApiKey(name: string): Promise<CreatedApiKey> {
+    return this.request('POST', '/api/tokens/', { name });
+  }
+
+  revokeApiKey(id: string): Promise<void> {
+    return this.request('DELETE', `/api/tokens/${encodeURIComponent(id)}/`);
+  }
+
+  deleteAccount(password: string): Promise<void> {
+    return this.request('DELETE', '/api/me/', { password });
+  }
+
+  /** Ends the session on the server (which also clears the cookie). */
+  signOut(): Promise<void> {
+    return this.request('POST', '/api/auth/logout/');
+  }
+
+  checkout(pack: string): Promise<Checkout> {
+    return this.request('POST', '/api/credits/checkout/', { pack });
+  }
+
+  purchases(limit: number): Promise<{ items: Purchase[] }> {
+    return this.request('GET', `/api/credits/purchases/?limit=${limit}`);
+  }
+
   /**
    * A fresh live-updates URL. Browsers cannot set headers on a WebSocket, and a token in the URL
    * would land in logs, so each (re)connect trades the token for a one-time, 30-second ticket.
@@ -62,37 +128,66 @@ export class ApiClient {
     return `${scheme}://${location.host}/api/ws?ticket=${encodeURIComponent(ticket)}`;
   }
 
-  private async request<T>(
+  private request<T>(
     method: string,
     path: string,
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ): Promise<T> {
-    const headers: Record<string, string> = {
-      authorization: `Token ${this.token}`,
-      accept: 'application/json',
-      ...extraHeaders,
-    };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (this.credentials.kind === 'token') {
+      headers.authorization = `Token ${this.credentials.token}`;
+    } else if (method !== 'GET') {
+      // The cookie goes with every request, whichever site makes it: only our page knows this.
+      headers['x-csrf-token'] = this.credentials.csrfToken;
     }
-    let response: Response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-      });
-    } catch {
-      throw new ApiError(0, ['Cannot reach the server. Check your connection and try again.']);
-    }
-    const payload: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      throw new ApiError(response.status, errorMessages(payload, response.status));
-    }
-    return payload as T;
+    return call<T>(method, path, { body, headers });
   }
+}
+
+async function call<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: 'no-store',
+      // The session cookie; never sent anywhere else, since every path here is our own.
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, ['Cannot reach the server. Check your connection and try again.']);
+  }
+  const payload: unknown = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(response.status, errorMessages(payload, response.status), codeOf(payload));
+  }
+  return payload as T;
+}
+
+function codeOf(payload: unknown): string | undefined {
+  const code =
+    typeof payload === 'object' && payload !== null
+      ? (payload as { code?: unknown }).code
+      : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** What to tell the user about a failure: the server's words when it gave some. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) {
+    return error.messages.join(' ');
+  }
+  return error instanceof Error ? error.message : 'Something went wrong.';
 }
 
 function errorMessages(payload: unknown, status: number): string[] {

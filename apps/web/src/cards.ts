@@ -35,7 +35,9 @@ export class Card {
     this.element.dataset.id = data.id;
     this.media = el('div', 'card-media');
     // CSSOM, not a style attribute: allowed by the page's CSP and keeps the grid from jumping.
-    this.media.style.aspectRatio = data.aspect_ratio.replace(/[:/]/, ' / ');
+    // `auto` (the model picks): square until the image shows its own shape.
+    this.media.style.aspectRatio =
+      data.aspect_ratio === 'auto' ? '1 / 1' : data.aspect_ratio.replace(/[:/]/, ' / ');
     const body = el('div', 'card-body');
     const meta = el('div', 'card-meta');
     this.badge = el('span', 'badge');
@@ -113,6 +115,9 @@ export class Card {
     img.loading = 'lazy';
     open.append(img);
     this.media.append(open);
+    if (this.data.aspect_ratio === 'auto') {
+      this.media.style.aspectRatio = 'auto';
+    }
 
     const download = el('a', 'button small', 'Download');
     download.href = url;

@@ -1,14 +1,13 @@
 import { ApiError } from './api';
 import { byId, el } from './dom';
-import type { CreateRequest } from './types';
+import type { CreateRequest, Prices } from './types';
 
 /**
- * The default prices (CREDITS_PRICE_PER_IMAGE, CREDITS_PRICE_4K in .env.example), repeated here
- * because the api does not publish them. Only an estimate: the server charges, and a different
- * deployment price shows up as a 402 with the real cost.
+ * The default prices (CREDITS_PRICE_PER_IMAGE, CREDITS_PRICE_4K in .env.example), used until
+ * `GET /api/credits/prices/` answers (or if it cannot). Only an estimate either way: the server
+ * charges, and a price it disagrees with shows up as a 402 with the real cost.
  */
-export const PRICE_PER_IMAGE = 1;
-export const PRICE_4K = 2;
+export const DEFAULT_PRICES: Prices = { price_per_image: 1, price_4k: 2, starter_credits: 3 };
 
 export const ASPECT_RATIOS = [
   '16:9',
@@ -21,18 +20,28 @@ export const ASPECT_RATIOS = [
   '3:4',
   '2:3',
   '9:16',
+  // The model picks the ratio that suits the content.
+  'auto',
 ] as const;
 const RESOLUTIONS = ['1K', '2K', '4K'] as const;
 const COUNTS = ['1', '2', '3', '4'] as const;
 /** The form's fields, named as in the api, so "field: reason" lines land next to them. */
 const FIELDS = ['prompt', 'blog_url', 'aspect_ratio', 'resolution', 'number_of_infographs'];
 
-export function costOf(resolution: string, count: number): number {
-  return (resolution === '4K' ? PRICE_4K : PRICE_PER_IMAGE) * count;
+export function pricePerImage(prices: Prices, resolution: string): number {
+  return resolution === '4K' ? prices.price_4k : prices.price_per_image;
+}
+
+export function costOf(prices: Prices, resolution: string, count: number): number {
+  return pricePerImage(prices, resolution) * count;
 }
 
 export interface CreateFormOptions {
   balance: () => number | null;
+  prices: () => Prices;
+  /** Whether credits can be bought here: the short-balance state then offers to. */
+  canBuy: () => boolean;
+  buy: () => void;
   submit: (request: CreateRequest, idempotencyKey: string) => Promise<void>;
 }
 
@@ -43,11 +52,18 @@ export class CreateForm {
   private readonly cost = byId('create-cost');
   private readonly prompt = byId<HTMLTextAreaElement>('prompt');
   private readonly counter = byId('prompt-count');
+  private readonly short = byId('create-short');
+  private readonly shortText = byId('create-short-text');
+  private readonly shortBuy = byId<HTMLButtonElement>('short-buy');
+  private sending = false;
   /** Reused until the form changes, so resubmitting after a network error cannot charge twice. */
   private idempotencyKey = newKey();
 
   constructor(private readonly options: CreateFormOptions) {
     chips(byId('aspect-options'), 'aspect_ratio', ASPECT_RATIOS, '16:9', (ratio) => {
+      if (ratio === 'auto') {
+        return el('span', 'ratio-shape ratio-auto');
+      }
       const shape = el('span', 'ratio-shape');
       const [w, h] = ratio.split(':').map(Number);
       const scale = 18 / Math.max(w, h);
@@ -63,27 +79,41 @@ export class CreateForm {
     });
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.send();
+      if (!this.button.disabled) {
+        void this.send();
+      }
     });
+    this.shortBuy.addEventListener('click', () => this.options.buy());
     this.refresh();
   }
 
-  /** Recomputes the cost line (also when the balance changes). */
+  /**
+   * Recomputes the cost line (also when the balance or the prices change), and holds Generate
+   * back, saying why and what would fit, while the balance is short of the cost.
+   */
   refresh(): void {
+    const prices = this.options.prices();
     const { resolution, number_of_infographs: count } = this.values();
-    const cost = costOf(resolution, count);
+    const each = pricePerImage(prices, resolution);
+    const cost = each * count;
     const balance = this.options.balance();
     const short = balance !== null && cost > balance;
+    const per = resolution === '4K' ? 'per 4K image' : 'per image';
     this.cost.replaceChildren(
-      el('strong', undefined, `${cost} credit${cost === 1 ? '' : 's'}`),
-      document.createTextNode(
-        resolution === '4K' ? ` · ${PRICE_4K} per 4K image` : ` · ${PRICE_PER_IMAGE} per image`,
-      ),
+      el('strong', undefined, credits(cost)),
+      document.createTextNode(` · ${each} ${per}`),
     );
     this.cost.classList.toggle('short', short);
     if (short) {
       this.cost.append(el('span', 'cost-short', ` · you have ${balance}`));
     }
+    this.short.classList.toggle('on', short);
+    this.shortBuy.hidden = !(short && this.options.canBuy());
+    // Empty (and so taking no room) while not short; the live region speaks when it fills.
+    this.shortText.textContent = short
+      ? `Not enough credits: ${count === 1 ? 'this image costs' : `these ${count} images cost`} ${credits(cost)} and you have ${balance}. ${fits(Math.floor((balance ?? 0) / each), resolution)}`
+      : '';
+    this.button.disabled = this.sending || short;
     this.counter.textContent = `${this.prompt.value.length} / 4000`;
     this.button.textContent = count === 1 ? 'Generate' : `Generate ${count}`;
   }
@@ -109,6 +139,7 @@ export class CreateForm {
 
   private async send(): Promise<void> {
     this.clearErrors();
+    this.sending = true;
     this.button.disabled = true;
     this.form.setAttribute('aria-busy', 'true');
     try {
@@ -119,8 +150,9 @@ export class CreateForm {
     } catch (error) {
       this.showError(error);
     } finally {
-      this.button.disabled = false;
+      this.sending = false;
       this.form.removeAttribute('aria-busy');
+      this.refresh();
     }
   }
 
@@ -163,6 +195,19 @@ export class CreateForm {
       invalid.removeAttribute('aria-invalid');
     }
   }
+}
+
+function credits(n: number): string {
+  return `${n} credit${n === 1 ? '' : 's'}`;
+}
+
+/** What the balance still buys at this resolution. */
+function fits(images: number, resolution: string): string {
+  const at = resolution === '4K' ? ' at 4K' : '';
+  if (images === 0) {
+    return `Not even one image fits your balance${at}.`;
+  }
+  return `${images} image${images === 1 ? ' fits' : 's fit'} your balance${at}.`;
 }
 
 /** A row of radio "chips" (real radios, so keyboard and screen readers work as usual). */

@@ -1,24 +1,72 @@
-import { ApiClient, ApiError } from './api';
+import { AccountDialog } from './account';
+import { ApiClient, ApiError, messageOf, publicApi } from './api';
+import { AuthScreen } from './auth';
 import { CardRegistry } from './cards';
 import { byId } from './dom';
-import { CreateForm, PRICE_4K, PRICE_PER_IMAGE } from './form';
+import { CreateForm, DEFAULT_PRICES, pricePerImage } from './form';
 import { History } from './history';
+import { renderExamples, renderPricing } from './landing';
+import { type CheckoutReturn, type MailedLink, takeCheckoutReturn, takeMailedLink } from './links';
+import { clearNotice, notify } from './notice';
+import { Purchases } from './purchases';
 import { type Connection, LiveUpdates } from './socket';
-import type { CreateRequest } from './types';
+import type { CreateRequest, Me, Prices } from './types';
 
+/** A developer's pasted API token (the "Use an API token" disclosure); sessions use a cookie. */
 const TOKEN_KEY = 'ainfographic.token';
 
 const cards = new CardRegistry();
 let api: ApiClient | null = null;
 let balance: number | null = null;
+let prices: Prices = DEFAULT_PRICES;
 let live: LiveUpdates | null = null;
+/** Stripe's return, kept until someone is signed in to follow it. */
+let pendingReturn: CheckoutReturn | null = null;
 
 const history = new History(() => requireApi(), cards);
-const form = new CreateForm({ balance: () => balance, submit: create });
+// Before the form, which asks it whether buying is offered.
+const purchases = new Purchases({
+  api: () => requireApi(),
+  refreshBalance,
+  announce: notify,
+  changed: () => form.refresh(),
+});
+const form = new CreateForm({
+  balance: () => balance,
+  prices: () => prices,
+  canBuy: () => purchases.available,
+  buy: () => purchases.open(),
+  submit: create,
+});
+const account = new AccountDialog({
+  api: () => requireApi(),
+  deleted: () => {
+    leave();
+    notify('Your account is deleted, with its images and keys. Thank you for trying us.', 'info');
+    byId('landing-title').focus();
+  },
+});
+const auth = new AuthScreen({
+  signedIn: async (session) => {
+    if (!session.csrf_token) {
+      throw new Error('The server started no session: try again.');
+    }
+    await enter(new ApiClient({ kind: 'session', csrfToken: session.csrf_token }), session.user, {
+      focus: true,
+    });
+  },
+  useToken: async (token) => {
+    const client = new ApiClient({ kind: 'token', token });
+    const me = await client.me();
+    writeToken(token);
+    await enter(client, me, { focus: true });
+  },
+  announce: notify,
+});
 
 function requireApi(): ApiClient {
   if (!api) {
-    throw new Error('Not connected.');
+    throw new Error('Not signed in.');
   }
   return api;
 }
@@ -43,24 +91,28 @@ function writeToken(token: string | null): void {
   }
 }
 
-/** Checks the token against `/api/me/`; on success shows the app and starts live updates. */
-async function connect(token: string): Promise<void> {
-  const client = new ApiClient(token);
-  const me = await client.me();
+/** Shows the app for `me`, starts live updates, and follows a checkout that just came back. */
+async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Promise<void> {
   api = client;
-  writeToken(token);
+  clearNotice();
   byId('user-email').textContent = me.email;
   setBalance(me.balance);
-  byId('token-panel').hidden = true;
+  byId('landing').hidden = true;
+  byId('guest-nav').hidden = true;
   byId('account').hidden = false;
   byId('app').hidden = false;
+  if (options.focus) {
+    // The form that had the focus is gone: start where the work is.
+    byId('prompt').focus();
+  }
   live?.stop();
   live = new LiveUpdates({
     url: () =>
       client.socketUrl().catch((failure: unknown) => {
         if (failure instanceof ApiError && failure.status === 401) {
-          // Revoked while the page was open (the socket closes with 4401): ask for a new token.
-          disconnect('This token is no longer valid. Paste a new one.');
+          // Signed out elsewhere, expired or revoked while the page was open (the socket closes
+          // with 4401 and the ticket is refused).
+          ended();
         }
         throw failure;
       }),
@@ -76,22 +128,69 @@ async function connect(token: string): Promise<void> {
   });
   live.start();
   void refreshBalance();
+  if (pendingReturn) {
+    const back = pendingReturn;
+    pendingReturn = null;
+    void purchases.followReturn(back);
+  }
   await history.reload();
 }
 
-function disconnect(message = ''): void {
+/** Back to the first screen: forgets everything of the account on the page. */
+function leave(): void {
   live?.stop();
   live = null;
   api = null;
+  balance = null;
   writeToken(null);
+  purchases.stop();
+  account.close();
   cards.clear();
   byId('recent-grid').replaceChildren();
   byId('recent').hidden = true;
   byId('app').hidden = true;
   byId('account').hidden = true;
-  byId('token-panel').hidden = false;
-  byId('token-error').textContent = message;
-  byId<HTMLInputElement>('token-input').focus();
+  showLanding();
+}
+
+function showLanding(): void {
+  byId('landing').hidden = false;
+  byId('guest-nav').hidden = false;
+}
+
+/** The credential stopped working while the page was open. */
+function ended(): void {
+  if (!api) {
+    return;
+  }
+  const token = api.credentials.kind === 'token';
+  leave();
+  auth.show('signin', false);
+  notify(
+    token
+      ? 'This API token is no longer valid: paste a new one, or sign in.'
+      : 'Your session has ended: sign in again.',
+    'error',
+  );
+  byId('signin-email').focus();
+}
+
+async function signOut(): Promise<void> {
+  const client = api;
+  if (client?.credentials.kind === 'session') {
+    try {
+      await client.signOut();
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) {
+        notify(`Could not sign out: ${messageOf(error)}`, 'error');
+        return;
+      }
+    }
+  }
+  leave();
+  auth.show('signin', false);
+  notify('You are signed out.', 'info');
+  byId('landing-title').focus();
 }
 
 async function refreshBalance(): Promise<void> {
@@ -99,7 +198,7 @@ async function refreshBalance(): Promise<void> {
     setBalance((await requireApi().credits()).balance);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      disconnect('This token is no longer valid. Paste a new one.');
+      ended();
     }
   }
 }
@@ -113,7 +212,7 @@ function setBalance(value: number): void {
 async function create(request: CreateRequest, idempotencyKey: string): Promise<void> {
   const response = await requireApi().create(request, idempotencyKey);
   const recent = byId('recent-grid');
-  const perImage = request.resolution === '4K' ? PRICE_4K : PRICE_PER_IMAGE;
+  const perImage = pricePerImage(prices, request.resolution);
   // Newest first, in the order the api returned them.
   for (const infograph of [...response.infographs].reverse()) {
     const card = cards.add({
@@ -146,44 +245,102 @@ function showConnection(state: Connection): void {
       : 'Updates arrive as they happen.';
 }
 
-byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const input = byId<HTMLInputElement>('token-input');
-  const token = input.value.trim();
-  const error = byId('token-error');
-  if (!token) {
-    error.textContent = 'Paste your API token first.';
+/** A mailed link opened on this page (at load, or into an open page: `hashchange`). */
+async function followLink(link: MailedLink): Promise<void> {
+  if (link.kind === 'reset-password') {
+    // Setting a new password signs every browser out, this one included.
+    if (api) {
+      leave();
+    }
+    showLanding();
+    auth.startReset(link.token);
     return;
   }
-  error.textContent = '';
-  connect(token).then(
-    () => {
-      input.value = '';
-    },
-    (failure: unknown) => {
-      error.textContent =
-        failure instanceof ApiError && failure.status === 401
-          ? 'That token was not accepted. Check it and try again.'
-          : (failure as Error).message;
-    },
-  );
+  await auth.verify(link.token);
+}
+
+/** Prices and packs: the first screen's price list, the form's estimate, "Buy credits". */
+async function loadPricing(): Promise<void> {
+  const [answer, packs] = await Promise.all([
+    publicApi.prices().catch(() => null),
+    purchases.load(),
+  ]);
+  if (answer) {
+    prices = answer;
+  }
+  renderPricing(prices, packs?.purchases_enabled ? packs.packs : []);
+  form.refresh();
+}
+
+/** Who is here: a saved developer token, else the session cookie, else nobody. */
+async function restore(): Promise<boolean> {
+  const saved = readToken();
+  if (saved) {
+    const client = new ApiClient({ kind: 'token', token: saved });
+    try {
+      await enter(client, await client.me(), { focus: false });
+      return true;
+    } catch (failure) {
+      if (!(failure instanceof ApiError && failure.status === 401)) {
+        // A server hiccup is no reason to forget a good token.
+        notify(messageOf(failure), 'error');
+        return false;
+      }
+      writeToken(null);
+      notify('Your saved API token is no longer valid.', 'error');
+    }
+  }
+  try {
+    const session = await publicApi.session();
+    if (session.csrf_token) {
+      await enter(new ApiClient({ kind: 'session', csrfToken: session.csrf_token }), session.user, {
+        focus: false,
+      });
+      return true;
+    }
+  } catch (failure) {
+    if (!(failure instanceof ApiError && failure.status === 401)) {
+      notify(messageOf(failure), 'error');
+    }
+  }
+  return false;
+}
+
+async function start(): Promise<void> {
+  renderExamples();
+  const link = takeMailedLink();
+  pendingReturn = takeCheckoutReturn();
+  void loadPricing();
+  if (link?.kind === 'reset-password') {
+    await followLink(link);
+    return;
+  }
+  if (!(await restore())) {
+    showLanding();
+    auth.show('signin', false);
+    if (pendingReturn) {
+      notify(
+        pendingReturn.outcome === 'success'
+          ? 'Thank you! Sign in to see your credits.'
+          : 'Checkout cancelled: nothing was charged.',
+        pendingReturn.outcome === 'success' ? 'success' : 'info',
+      );
+    }
+  }
+  if (link) {
+    await followLink(link);
+  }
+}
+
+byId('sign-out').addEventListener('click', () => void signOut());
+byId('account-open').addEventListener('click', () => {
+  account.open(byId('user-email').textContent ?? '');
+});
+window.addEventListener('hashchange', () => {
+  const link = takeMailedLink();
+  if (link) {
+    void followLink(link);
+  }
 });
 
-byId('change-token').addEventListener('click', () => disconnect());
-
-const saved = readToken();
-if (saved) {
-  connect(saved).catch((failure: unknown) => {
-    disconnect(
-      failure instanceof ApiError && failure.status === 401
-        ? 'Your saved token is no longer valid. Paste a new one.'
-        : (failure as Error).message,
-    );
-    if (!(failure instanceof ApiError && failure.status === 401)) {
-      // A server hiccup is no reason to forget a good token.
-      writeToken(saved);
-    }
-  });
-} else {
-  disconnect();
-}
+void start();

@@ -12,6 +12,62 @@ export interface Me {
   balance: number;
 }
 
+/** `POST /api/auth/login/` and `GET /api/auth/session/`. */
+export interface Session {
+  user: Me;
+  /** Sent as X-CSRF-Token on every write made with the session cookie; null with a header token. */
+  csrf_token: string | null;
+}
+
+/** `GET /api/credits/prices/`: public. */
+export interface Prices {
+  price_per_image: number;
+  price_4k: number;
+  starter_credits: number;
+}
+
+export interface CreditPack {
+  id: string;
+  name: string;
+  credits: number;
+  /** In the currency's smallest unit (500 usd is $5.00). */
+  price: number;
+  currency: string;
+}
+
+/** `GET /api/credits/packs/`: public. */
+export interface CreditPacks {
+  purchases_enabled: boolean;
+  packs: CreditPack[];
+}
+
+export interface Checkout {
+  purchase_id: string;
+  checkout_url: string;
+}
+
+export type PurchaseStatus = 'pending' | 'paid' | 'expired' | 'failed' | 'refunded' | 'disputed';
+
+export interface Purchase {
+  id: string;
+  credits: number;
+  status: PurchaseStatus;
+}
+
+/** One API key as `GET /api/tokens/` lists it (never the key itself). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** `POST /api/tokens/`: the key itself, shown this once. */
+export interface CreatedApiKey extends ApiKey {
+  token: string;
+}
+
 export interface Credits {
   balance: number;
 }

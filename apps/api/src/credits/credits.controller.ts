@@ -1,14 +1,19 @@
-import { AuthenticatedUser, CurrentUser } from '@app/auth';
+import { AuthenticatedUser, CurrentUser, Public } from '@app/auth';
+import { AppConfig } from '@app/config';
 import { CreditsService } from '@app/credits';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 
+import { CreditPricesResponse } from './dto/credit-prices.response';
 import { CreditsResponse } from './dto/credits.response';
 
 @ApiTags('credits')
 @Controller('api/credits')
 export class CreditsController {
-  constructor(private readonly credits: CreditsService) {}
+  constructor(
+    private readonly credits: CreditsService,
+    private readonly config: AppConfig,
+  ) {}
 
   /** Balance and the most recent ledger entries, newest first. */
   @Get()
@@ -18,5 +23,19 @@ export class CreditsController {
       this.credits.recentEntries(user.id, 20),
     ]);
     return CreditsResponse.from(balance, entries);
+  }
+
+  /**
+   * The prices, public: the web page shows them before anyone signs up, and estimates a create's
+   * cost from them (the charge itself is computed by the server, from the same settings).
+   */
+  @Public()
+  @Get('prices')
+  prices(): CreditPricesResponse {
+    return {
+      price_per_image: this.config.credits.pricePerImage,
+      price_4k: this.config.credits.price4k,
+      starter_credits: this.config.accounts.starterCredits,
+    };
   }
 }
