@@ -315,12 +315,16 @@ describe('queue dashboard retry and clean (ADMIN_QUEUE_ACTIONS=true)', () => {
       headers: { authorization: auth },
     });
 
-  /** An infograph whose submit job failed for good (fal refuses every submit). */
+  /**
+   * An infograph whose submit job failed for good: fal rejects its input. (Not fal answering 500
+   * to every attempt: a run of those reads as a fal outage, which opens the circuit breaker and
+   * holds later submits pending instead of failing them.)
+   */
   async function aFailedSubmit(): Promise<{ id: string; token: string; jobId: string }> {
     const { token } = await aUserWithCredits(flow.api.app, 1);
     const created = await flow.api.request('POST', '/api/infographs/create/', {
       token,
-      body: { prompt: `refused ${randomBytes(4).toString('hex')} [sim:submit-500]` },
+      body: { prompt: `refused ${randomBytes(4).toString('hex')} [sim:submit-422]` },
     });
     const id = created.body.infographs[0].id as string;
     expect((await flow.waitForTerminal(token, id)).status).toBe('failed');
