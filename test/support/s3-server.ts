@@ -21,7 +21,29 @@ type S3rverConstructor = new (options: {
 }) => S3rverInstance;
 
 // createRequire rather than `import`: without declarations an import fails type-checking.
-const S3rver = createRequire(__filename)('s3rver') as S3rverConstructor;
+const requireHere = createRequire(__filename);
+const S3rver = requireHere('s3rver') as S3rverConstructor;
+
+/**
+ * S3 lets any number of deletes run at once. s3rver's filesystem store removes a key's folder
+ * once it is empty, so two deletes in one folder race: the loser's `readdir`/`rmdir` throws
+ * ENOENT (or ENOTEMPTY) and it answers 500 InternalError, and again on every retry, although its
+ * object is gone. Finish a delete whose object files are gone as S3 would: with success.
+ */
+const FilesystemStore = requireHere('s3rver/lib/stores/filesystem') as {
+  prototype: { deleteObject(bucket: string, key: string): Promise<void> };
+};
+const s3rverDeleteObject = FilesystemStore.prototype.deleteObject;
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  try {
+    await s3rverDeleteObject.call(this, bucket, key);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') {
+      throw error;
+    }
+  }
+};
 
 export interface S3TestServer {
   /** `http://127.0.0.1:<port>`; use with `forcePathStyle: true`. */
