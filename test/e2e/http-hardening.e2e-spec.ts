@@ -198,6 +198,7 @@ describe('security headers', () => {
     try {
       for (const path of PATHS) {
         const res = await fetch(`${api.url}${path}`);
+        await res.arrayBuffer(); // read to the end, so no answer is left half-sent at close
         const csp = res.headers.get('content-security-policy') ?? '';
         expect([path, res.headers.get('x-content-type-options')]).toEqual([path, 'nosniff']);
         expect([path, res.headers.get('x-frame-options')]).toEqual([path, 'DENY']);
@@ -209,6 +210,7 @@ describe('security headers', () => {
       }
       // The page itself allows no inline style either; only the docs' Swagger UI needs it.
       const page = await fetch(`${api.url}/`);
+      await page.arrayBuffer();
       expect(page.headers.get('content-security-policy')).toMatch(/style-src 'self'(;|$)/);
     } finally {
       await api.close();
@@ -220,6 +222,7 @@ describe('security headers', () => {
     try {
       for (const path of PATHS) {
         const res = await fetch(`${api.url}${path}`);
+        await res.arrayBuffer();
         expect([path, res.headers.get('strict-transport-security')]).toEqual([
           path,
           expect.stringMatching(/^max-age=\d{8}; includeSubDomains$/),
