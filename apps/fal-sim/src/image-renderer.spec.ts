@@ -8,6 +8,8 @@ describe('renderInfographic', () => {
     ['16:9', '1K'],
     ['9:16', '2K'],
     ['21:9', '1K'],
+    // The largest fal size (about 16 MP). How long it takes is the benchmarks' business, not a test's.
+    ['16:9', '4K'],
   ] as const)('renders a valid PNG of the %s %s size', (ratio, resolution) => {
     const size = imageSize(ratio, resolution);
     const png = PNG.sync.read(
@@ -24,9 +26,4 @@ describe('renderInfographic', () => {
     expect(render('a', 1).equals(render('b', 1))).toBe(false);
   });
 
-  it('renders 4K quickly', () => {
-    const started = Date.now();
-    renderInfographic({ width: 4096, height: 4096, prompt: 'Big', seed: 1, index: 0 });
-    expect(Date.now() - started).toBeLessThan(2000);
-  });
 });

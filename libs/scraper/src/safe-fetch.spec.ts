@@ -169,7 +169,9 @@ describe('safeFetch refuses before connecting', () => {
     expect(error.code).toBe('timeout');
     expect(error.permanent).toBe(true);
     expect(error.message).toMatch(/^The blog at slow-dns\.example did not answer within 0\.1 s/);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The resolver never answers, so only the timeout ends this; the bound is loose on purpose
+    // (a stalled machine), far below what the missing timeout would take (forever).
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
