@@ -25,5 +25,4 @@ describe('renderInfographic', () => {
     expect(render('a', 1).equals(render('a', 2))).toBe(false);
     expect(render('a', 1).equals(render('b', 1))).toBe(false);
   });
-
 });
