@@ -64,6 +64,8 @@ module.exports = {
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/scripts/**/*.spec.ts',
+        // The chaos run's pure helpers (its plan and judgements); the run itself is e2e.
+        '<rootDir>/test/chaos/**/*.spec.ts',
       ],
     },
     {

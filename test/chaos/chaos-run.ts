@@ -2,14 +2,16 @@
 // ports, with their own database, their own redis-server and their own storage folder. Many users
 // create infographs concurrently while fal-sim injects faults, a worker is killed with SIGKILL and
 // replaced, Redis is crashed (losing every key) and restarted, and Postgres connections are cut.
+// Users also cancel and delete a share of their infographs at seeded random moments (lifecycle.ts).
 // Then, within a bounded wait, it proves: every infograph is completed or failed, every completed
-// one is in storage, the ledger holds, nobody paid for a failed infograph or was refunded twice.
+// one is in storage and nothing else is, the ledger holds (deleted rows included), nobody paid for
+// a failed infograph or was refunded twice, and each cancel and delete did what it answered.
 // Everything it starts it stops; every wait is bounded.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 import { checkLedger, LedgerProblem } from '@app/credits';
 import { ENTITIES } from '@app/database';
@@ -23,6 +25,19 @@ import { freePort } from '../support/free-port';
 import { ManagedProcess, startDistNode } from '../support/managed-process';
 import { ROOT } from '../support/processes';
 import { PrivateRedis } from '../support/redis-server';
+import {
+  classifyStoredFile,
+  DeletedRow,
+  FinalRow,
+  judgeLifecycle,
+  LifecycleAction,
+  lifecycleActionFor,
+  LifecycleOutcome,
+  LifecycleReport,
+  storageAgainstRows,
+} from './lifecycle';
+import { sendLifecycleAction, statusCodeOf } from './lifecycle-client';
+import { prng } from './prng';
 
 export interface ChaosProfile {
   name: string;
@@ -64,6 +79,8 @@ export const FAULTS = {
   FAL_SIM_WEBHOOK_LOST_RATE: '0.1',
   FAL_SIM_WEBHOOK_OUT_OF_ORDER_RATE: '0.05',
   FAL_SIM_FAIL_RATE: '0.05',
+  // A cancel of a running request is only a request: half the time fal finishes it anyway.
+  FAL_SIM_CANCEL_IGNORED_RATE: '0.5',
 };
 
 /** Submit attempts per infograph (JOB_ATTEMPTS for the apps). */
@@ -114,6 +131,12 @@ export interface ChaosReport {
   balanceMismatches: number;
   unacknowledgedInfographs: number;
   missingObjects: number;
+  /** Stored objects (or sidecars) no completed, existing infograph owns. */
+  orphanObjects: string[];
+  /** Dot-named temporary files of a killed write: no key names them (reported, not objects). */
+  temporaryFiles: number;
+  /** How long after the drain storage took to match the database (uploads finishing a discard). */
+  storageSettledMs: number;
   duplicatesSeen: number;
   webhookOutcomes: Record<string, number>;
   /** Lost webhooks of requests fal completed must all end completed, through the reconciler. */
@@ -153,6 +176,12 @@ export interface ChaosReport {
     submitOutcomesSample: Record<string, number>;
   };
   failureReasons: Record<string, number>;
+  /** The users' cancels and deletes: what they answered, and what came of them. */
+  lifecycle: LifecycleReport & {
+    /** Requests fal finished although asked to cancel them (FAL_SIM_CANCEL_IGNORED_RATE). */
+    falFinishedAnyway: number;
+    problems: string[];
+  };
   maxTimeToTerminalMs: number;
   p95TimeToTerminalMs: number;
   events: { atMs: number; event: string }[];
@@ -177,18 +206,6 @@ const count = <T>(items: T[], key: (item: T) => string): Record<string, number> 
     acc[k] = (acc[k] ?? 0) + 1;
     return acc;
   }, {});
-
-/** A small deterministic PRNG so a profile's workload is the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function planCreates(profile: ChaosProfile, run: string): PlannedCreate[] {
   const random = prng(8);
@@ -234,6 +251,46 @@ function planCreates(profile: ChaosProfile, run: string): PlannedCreate[] {
       submitAlwaysFails: submitAlwaysFails(index),
     };
   });
+}
+
+/**
+ * The harness's own record of every deleted infograph, in its private database: the row as it
+ * was and the refunds it had when it went (a delete sets their `infograph_id` to null), so the
+ * ledger of rows that are gone can still be checked. The apps know nothing of it.
+ */
+const DELETE_AUDIT_SQL = `
+  CREATE TABLE chaos_deleted_infographs (
+    id uuid NOT NULL, user_id uuid NOT NULL, status text NOT NULL, error_code text,
+    credits_charged integer NOT NULL, content_type text, fal_request_id text,
+    refund_ids uuid[] NOT NULL, refunded integer NOT NULL);
+  CREATE FUNCTION chaos_record_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO chaos_deleted_infographs
+    SELECT OLD.id, OLD.user_id, OLD.status::text, OLD.error_code, OLD.credits_charged,
+           OLD.content_type, OLD.fal_request_id, COALESCE(array_agg(l.id), '{}'),
+           COALESCE(sum(l.amount), 0)
+      FROM credit_ledger l WHERE l.infograph_id = OLD.id AND l.reason = 'refund';
+    RETURN OLD;
+  END $$;
+  CREATE TRIGGER chaos_record_delete BEFORE DELETE ON infographs
+    FOR EACH ROW EXECUTE FUNCTION chaos_record_delete();`;
+
+/** Every file under the local storage driver's folder, as `/`-separated relative paths. */
+async function storedFiles(root: string): Promise<string[]> {
+  const paths = await readdir(root, { recursive: true });
+  const files: string[] = [];
+  for (const path of paths) {
+    // A file may go (a discard, a delete) between the listing and this look.
+    if (
+      await lstat(join(root, path)).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    ) {
+      files.push(path.split(sep).join('/'));
+    }
+  }
+  return files;
 }
 
 async function waitUntil(
@@ -308,6 +365,7 @@ export async function runChaos(
     });
     await migrator.initialize();
     await migrator.runMigrations();
+    await migrator.query(DELETE_AUDIT_SQL);
     await migrator.destroy();
     redis = await PrivateRedis.start({ logFile: join(artifacts, 'redis.log') });
     db = new Client({ connectionString: databaseUrl, application_name: 'chaos-harness' });
@@ -455,6 +513,9 @@ export async function runChaos(
     >();
     let retried = 0;
     let gaveUp = 0;
+    // The users' cancels and deletes, each sent its planned delay after the create's answer.
+    const lifecycleOf = new Map<string, LifecycleAction>();
+    const lifecycleSent: Promise<LifecycleOutcome>[] = [];
     const loadStart = Date.now();
     const createOne = async (p: PlannedCreate): Promise<void> => {
       const notBefore = loadStart + (p.index * profile.createWindowMs) / plan.length;
@@ -478,12 +539,22 @@ export async function runChaos(
           } | null;
           statusCounts[status] = (statusCounts[status] ?? 0) + 1;
           if (response.status === 201) {
-            for (const i of body?.infographs ?? []) {
+            for (const [position, i] of (body?.infographs ?? []).entries()) {
               acknowledged.set(i.id, {
                 user: p.user,
                 at: Date.now(),
                 submitAlwaysFails: p.submitAlwaysFails,
               });
+              // Not the ones whose every submit fails: their own check counts every attempt.
+              const action = p.submitAlwaysFails ? null : lifecycleActionFor(p.index, position);
+              if (action) {
+                lifecycleOf.set(i.id, action);
+                lifecycleSent.push(
+                  sleep(action.delayMs).then(() =>
+                    sendLifecycleAction(apiUrl, tokens[p.user], i.id, action),
+                  ),
+                );
+              }
             }
             finalStatusCounts[status] = (finalStatusCounts[status] ?? 0) + 1;
             return;
@@ -543,8 +614,9 @@ export async function runChaos(
       }
     })();
     await Promise.all([load, chaos]);
+    const lifecycleOutcomes = await Promise.all(lifecycleSent);
     note(
-      `load done: ${acknowledged.size} infographs acknowledged, statuses ${JSON.stringify(statusCounts)}`,
+      `load done: ${acknowledged.size} infographs acknowledged, statuses ${JSON.stringify(statusCounts)}; ${lifecycleOutcomes.length} cancels and deletes answered ${JSON.stringify(count(lifecycleOutcomes, (o) => `${o.kind}:${o.status}`))}`,
     );
 
     // --- bounded wait for terminal states ---
@@ -567,23 +639,72 @@ export async function runChaos(
     }
     note(`drain ended after ${Date.now() - drainStart} ms with ${open} not terminal`);
 
+    // Deleted ones must be gone for their owner too.
+    for (const o of lifecycleOutcomes.filter((x) => x.kind === 'delete')) {
+      const owner = tokens[acknowledged.get(o.id)?.user ?? 0];
+      o.statusAfterwards = await statusCodeOf(apiUrl, owner, o.id);
+    }
+
+    // Storage against the database, for a bounded while: an upload that was copying the image of
+    // an infograph cancelled or deleted meanwhile removes its copy when it finds out.
+    const settleStart = Date.now();
+    let storage: ReturnType<typeof storageAgainstRows>;
+    for (;;) {
+      const rows = (
+        await db.query<FinalRow>(
+          `SELECT id, user_id, status, error_code, credits_charged, content_type FROM infographs`,
+        )
+      ).rows;
+      storage = storageAgainstRows((await storedFiles(storageDir)).map(classifyStoredFile), rows);
+      if (
+        (storage.orphans.length === 0 && storage.missing.length === 0) ||
+        Date.now() - settleStart > 20_000
+      ) {
+        break;
+      }
+      await sleep(500);
+    }
+    const storageSettledMs = Date.now() - settleStart;
+    note(
+      `storage checked after ${storageSettledMs} ms: ${storage.orphans.length} orphaned, ${storage.missing.length} missing, ${storage.temporary} temporary files`,
+    );
+
     // --- checks ---
     const infographs = (
       await db.query<{
         id: string;
         user_id: string;
         status: string;
+        error_code: string | null;
         credits_charged: number;
+        content_type: string | null;
         fal_request_id: string | null;
         image_url: string | null;
         error_message: string | null;
         ms: number;
       }>(
-        `SELECT id, user_id, status, credits_charged, fal_request_id, image_url, error_message,
+        `SELECT id, user_id, status, error_code, credits_charged, content_type, fal_request_id,
+                image_url, error_message,
                 EXTRACT(EPOCH FROM (COALESCE(completed_at, updated_at) - created_at)) * 1000 AS ms
            FROM infographs`,
       )
     ).rows;
+    const deleted = (
+      await db.query<DeletedRow>(
+        `SELECT id, user_id, status, error_code, credits_charged, content_type, fal_request_id,
+                cardinality(refund_ids) AS refunds, refunded
+           FROM chaos_deleted_infographs`,
+      )
+    ).rows;
+    const deletedIds = new Set(deleted.map((d) => d.id));
+    // Refunds whose infograph is gone, but no delete recorded them: refunded after the delete?
+    const strayRefunds = (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM credit_ledger l
+          WHERE l.reason = 'refund' AND l.infograph_id IS NULL
+            AND NOT EXISTS (SELECT 1 FROM chaos_deleted_infographs d WHERE l.id = ANY(d.refund_ids))`,
+      )
+    ).rows[0].n;
     const byStatus = count(infographs, (i) => i.status);
     const failures: string[] = [];
 
@@ -613,6 +734,26 @@ export async function runChaos(
     if (missingObjects > 0) {
       failures.push(`${missingObjects} completed infographs have no object in storage`);
     }
+    if (storage.orphans.length > 0 || storage.missing.length > 0) {
+      failures.push(
+        `storage does not match the completed infographs: ${storage.orphans.length} orphaned (${storage.orphans.slice(0, 5).join('; ')}), ${storage.missing.length} missing`,
+      );
+    }
+
+    // The users' cancels and deletes: each did what it answered, and left the ledger right.
+    const lifecycle = judgeLifecycle({
+      outcomes: lifecycleOutcomes,
+      live: infographs,
+      deleted,
+      strayRefunds,
+    });
+    failures.push(...lifecycle.problems.slice(0, 20));
+    if (lifecycle.problems.length > 20) {
+      failures.push(`… and ${lifecycle.problems.length - 20} more cancel and delete problems`);
+    }
+    // What the users did not cancel or delete must meet every expectation that held without them.
+    const untouched = <T extends { id: string }>(rows: T[]) =>
+      rows.filter((i) => !lifecycleOf.has(i.id));
 
     const ledgerProblems = await checkLedger({
       query: async (sql: string, params?: unknown[]) => (await db!.query(sql, params)).rows,
@@ -623,7 +764,8 @@ export async function runChaos(
     const refunds = (
       await db.query<{ infograph_id: string; n: number; amount: number }>(
         `SELECT infograph_id, count(*)::int AS n, sum(amount)::int AS amount
-           FROM credit_ledger WHERE reason = 'refund' GROUP BY infograph_id`,
+           FROM credit_ledger WHERE reason = 'refund' AND infograph_id IS NOT NULL
+          GROUP BY infograph_id`,
       )
     ).rows;
     const refundOf = new Map(refunds.map((r) => [r.infograph_id, r]));
@@ -644,7 +786,8 @@ export async function runChaos(
       failures.push(`${refundedButNotFailed} infographs refunded although not failed`);
     }
 
-    // Each user's balance = granted − what their completed (and open) infographs cost.
+    // Each user's balance = granted − what their completed (and open) infographs cost, the
+    // deleted ones included: a completed one stays paid for after its delete.
     const balances = new Map(
       (await db.query<{ id: string; balance: number }>(`SELECT id, balance FROM users`)).rows.map(
         (r) => [r.id, r.balance],
@@ -652,7 +795,7 @@ export async function runChaos(
     );
     let balanceMismatches = 0;
     userIds.forEach((id, u) => {
-      const kept = infographs
+      const kept = [...infographs, ...deleted]
         .filter((i) => i.user_id === id && i.status !== 'failed')
         .reduce((s, i) => s + i.credits_charged, 0);
       if (balances.get(id) !== granted[u] - kept) {
@@ -664,7 +807,9 @@ export async function runChaos(
     }
     // Nothing charged that the client was not told about, nothing told that was not created.
     const unacknowledged = infographs.filter((i) => !acknowledged.has(i.id)).length;
-    const phantom = [...acknowledged.keys()].filter((id) => !infographs.some((i) => i.id === id));
+    const phantom = [...acknowledged.keys()].filter(
+      (id) => !deletedIds.has(id) && !infographs.some((i) => i.id === id),
+    );
     if (unacknowledged > 0 && gaveUp === 0) {
       failures.push(`${unacknowledged} infographs exist that no create answer reported`);
     }
@@ -709,11 +854,15 @@ export async function runChaos(
           state: string;
           plan: { webhook: { lost: boolean; outOfOrder: boolean } };
           webhook: { lost: boolean };
+          cancel?: { at: number; ignored: boolean };
         }[];
       }
     ).requests;
+    // Of the infographs the users left alone: a cancelled one rightly ignores what fal delivers.
     const infographByRequest = new Map(
-      infographs.filter((i) => i.fal_request_id).map((i) => [i.fal_request_id as string, i]),
+      untouched(infographs)
+        .filter((i) => i.fal_request_id)
+        .map((i) => [i.fal_request_id as string, i]),
     );
     const lost = simRequests.filter((r) => r.webhook.lost && infographByRequest.has(r.requestId));
     const outOfOrder = simRequests.filter(
@@ -737,7 +886,9 @@ export async function runChaos(
 
     // The completed share, and the infographs whose every submit fails.
     const marked = infographs.filter((i) => acknowledged.get(i.id)?.submitAlwaysFails);
-    const eligible = infographs.filter((i) => !acknowledged.get(i.id)?.submitAlwaysFails);
+    const eligible = untouched(infographs).filter(
+      (i) => !acknowledged.get(i.id)?.submitAlwaysFails,
+    );
     const eligibleCompleted = eligible.filter((i) => i.status === 'completed').length;
     const completion = {
       eligible: eligible.length,
@@ -804,6 +955,13 @@ export async function runChaos(
         ] as const
       ).map((k) => (faults[k] > 0 ? null : k)),
       lostCompletedAtFal.length > 0 ? null : 'lost webhooks of completed requests',
+      // The users' side: cancels won against pending and processing rows and lost to finished
+      // ones; deletes of unfinished (cancelled first) and of completed (image removed) ones.
+      lifecycle.report.cancels.wonPending > 0 ? null : 'cancels of pending infographs',
+      lifecycle.report.cancels.wonProcessing > 0 ? null : 'cancels of processing infographs',
+      Object.keys(lifecycle.report.cancels.lost).length > 0 ? null : 'cancels that lost (409)',
+      lifecycle.report.deletes.unfinished > 0 ? null : 'deletes of unfinished infographs',
+      lifecycle.report.deletes.completed > 0 ? null : 'deletes of completed infographs',
     ].filter((f): f is string => f !== null);
     if (notFired.length > 0) {
       failures.push(`faults that never fired: ${notFired.join(', ')}`);
@@ -839,6 +997,9 @@ export async function runChaos(
       balanceMismatches,
       unacknowledgedInfographs: unacknowledged,
       missingObjects,
+      orphanObjects: storage.orphans.slice(0, 50),
+      temporaryFiles: storage.temporary,
+      storageSettledMs,
       duplicatesSeen: webhookOutcomes.duplicate ?? 0,
       webhookOutcomes,
       lostWebhooks: {
@@ -870,6 +1031,12 @@ export async function runChaos(
         infographs.filter((i) => i.status === 'failed'),
         (i) => (i.error_message ?? '').replace(/[0-9a-f-]{36}/g, '<id>').slice(0, 90),
       ),
+      lifecycle: {
+        ...lifecycle.report,
+        falFinishedAnyway: simRequests.filter((r) => r.cancel?.ignored && r.state === 'COMPLETED')
+          .length,
+        problems: lifecycle.problems.slice(0, 50),
+      },
       maxTimeToTerminalMs: Math.round(times[times.length - 1] ?? 0),
       p95TimeToTerminalMs: Math.round(times[Math.floor(times.length * 0.95)] ?? 0),
       events,
@@ -907,7 +1074,8 @@ export function summarise(report: ChaosReport): string {
     `  completed ${r.completion.completed} of ${r.completion.eligible} unmarked (share ${r.completion.share.toFixed(3)}, at least ${r.completion.minShare.toFixed(3)}); every submit failing: ${r.submitAlwaysFails.failed} of ${r.submitAlwaysFails.infographs} failed, ${r.submitAlwaysFails.refundedOnceInFull} refunded once`,
     `  faults fired: ${JSON.stringify(r.faults)}; final create answers ${JSON.stringify(r.createRequests.finalStatusCounts)}`,
     `  duplicates seen ${r.duplicatesSeen}; lost webhooks ${r.lostWebhooks.total} (recovered by reconcile ${r.lostWebhooks.recoveredByReconcile}); out-of-order ${r.outOfOrder.total} (completed ${r.outOfOrder.completed}, failed by the stale ERROR ${r.outOfOrder.failedByStaleError})`,
-    `  max time to terminal ${r.maxTimeToTerminalMs} ms (p95 ${r.p95TimeToTerminalMs} ms); missing objects ${r.missingObjects}; ledger problems ${r.ledgerProblems.length}`,
+    `  cancels ${r.lifecycle.cancels.sent}: won ${r.lifecycle.cancels.wonPending} pending + ${r.lifecycle.cancels.wonProcessing} processing (fal finished ${r.lifecycle.falFinishedAnyway} anyway), lost ${JSON.stringify(r.lifecycle.cancels.lost)}; deletes ${r.lifecycle.deletes.deleted} of ${r.lifecycle.deletes.sent}: ${r.lifecycle.deletes.unfinished} unfinished (${r.lifecycle.deletes.unfinishedAtFal} at fal), ${r.lifecycle.deletes.completed} completed, ${r.lifecycle.deletes.failedBefore} failed`,
+    `  max time to terminal ${r.maxTimeToTerminalMs} ms (p95 ${r.p95TimeToTerminalMs} ms); missing objects ${r.missingObjects}; orphaned objects ${r.orphanObjects.length} (${r.temporaryFiles} temporary files); ledger problems ${r.ledgerProblems.length}`,
     ...r.failures.map((f) => `  ✗ ${f}`),
   ].join('\n');
 }

@@ -19,6 +19,7 @@ describe(`chaos (${profile.name}): nothing lost, nothing charged twice`, () => {
     expect(report.failures).toEqual([]);
     expect(report.nonTerminal).toBe(0);
     expect(report.missingObjects).toBe(0);
+    expect(report.orphanObjects).toEqual([]);
     expect(report.ledgerProblems).toEqual([]);
     expect(report.refundedTwice).toBe(0);
     expect(report.chargedForFailed).toBe(0);
@@ -74,6 +75,24 @@ describe(`chaos (${profile.name}): nothing lost, nothing charged twice`, () => {
     expect(report.faults.lostWebhooks).toBeGreaterThan(0);
     expect(report.faults.outOfOrder).toBeGreaterThan(0);
     expect(report.faults.failedGenerations).toBeGreaterThan(0);
+  });
+
+  it('ends each cancel as it answered, and leaves no trace of a deleted infograph but its ledger', () => {
+    const { cancels, deletes, problems } = report.lifecycle;
+    // Each 200 ended failed with error_code cancelled and refunded once; each 409 in the status it
+    // named (completed: the image won the race, and stays paid for); each deleted one answers 404,
+    // kept its charge if it had completed or its one refund if not, and left no stored object.
+    expect(problems).toEqual([]);
+    expect(cancels.unanswered).toBe(0);
+    expect(deletes.unanswered).toBe(0);
+    expect(deletes.deleted).toBe(deletes.sent);
+    // The races happened: pending and processing rows cancelled, finished ones refusing (409),
+    // unfinished rows deleted (cancelled first) and completed ones deleted with their image.
+    expect(cancels.wonPending).toBeGreaterThan(0);
+    expect(cancels.wonProcessing).toBeGreaterThan(0);
+    expect(Object.values(cancels.lost).reduce((s, n) => s + n, 0)).toBeGreaterThan(0);
+    expect(deletes.unfinished).toBeGreaterThan(0);
+    expect(deletes.completed).toBeGreaterThan(0);
   });
 
   it('does not let a stale out-of-order ERROR fail an infograph that fal completed', () => {
