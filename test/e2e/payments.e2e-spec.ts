@@ -6,10 +6,12 @@ import { connect } from 'node:net';
 
 import { CreditsService } from '@app/credits';
 import type { QueryRunner } from 'typeorm';
+import WebSocket from 'ws';
 
 import { aUserWithCredits } from '../support/factories';
 import { assertLedgerConsistent } from '../support/ledger';
 import { LogCapture, captureLogs } from '../support/log-capture';
+import { PrivateRedis } from '../support/redis-server';
 import {
   StripeApiServer,
   StripeObject,
@@ -438,6 +440,52 @@ describe('buying credits with Stripe Checkout', () => {
     });
   });
 
+  describe('the balance, live on the buyer’s open pages', () => {
+    it('sends credits.updated with the new balance after a grant and after a clawback, to the buyer only', async () => {
+      const { user, token, sessionId } = await aCheckout('starter', 2);
+      const other = await aUserWithCredits(api.app, 0);
+      const page = await LiveSocket.open(api.url, token);
+      const otherPage = await LiveSocket.open(api.url, other.token);
+      try {
+        expect((await send(completed(sessionId))).body.outcome).toBe('granted');
+        expect(await page.next((m) => m.type === 'credits.updated')).toEqual({
+          type: 'credits.updated',
+          balance: 12,
+        });
+
+        // A 30 % refund: 3 of the pack's 10 credits go back.
+        const refund = stripeEvent(
+          'charge.refunded',
+          stripe.chargeOf(sessionId, { amountRefunded: 150 }),
+        );
+        expect((await send(refund)).body.outcome).toBe('reversed');
+        await page.next((m) => m.type === 'credits.updated' && m.balance === 9);
+        // A duplicate changes nothing and says nothing.
+        expect((await send(refund)).body.outcome).toBe('duplicate');
+        expect(await balanceOf(user.id)).toBe(9);
+
+        // The other user's socket (same api, same channel) was told nothing of it; an event
+        // for them, sent after, arrives alone.
+        const theirs = await aCheckout('starter', 0);
+        const theirPage = await LiveSocket.open(api.url, theirs.token);
+        try {
+          expect((await send(completed(theirs.sessionId))).body.outcome).toBe('granted');
+          await theirPage.next((m) => m.type === 'credits.updated' && m.balance === 10);
+        } finally {
+          theirPage.close();
+        }
+        expect(page.messages.filter((m) => m.type === 'credits.updated')).toEqual([
+          { type: 'credits.updated', balance: 12 },
+          { type: 'credits.updated', balance: 9 },
+        ]);
+        expect(otherPage.messages.map((m) => m.type)).toEqual(['hello']);
+      } finally {
+        page.close();
+        otherPage.close();
+      }
+    });
+  });
+
   describe('when Stripe or the api fails', () => {
     it('answers 503 with a stable code when Stripe cannot be reached, and the purchase is marked failed', async () => {
       const { user, token } = await aUserWithCredits(api.app, 0);
@@ -564,6 +612,112 @@ describe('buying credits without Stripe keys', () => {
     expect(history).toMatchObject({ status: 200, body: { items: [] } });
   });
 });
+
+describe('buying credits while Redis (the live events) is down', () => {
+  let redis: PrivateRedis;
+  let stripe: StripeApiServer;
+  let api: TestApi;
+  let logs: LogCapture;
+  const secret = newWebhookSecret();
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    stripe = await startStripeApiServer();
+    logs = captureLogs();
+    api = await startTestApi(
+      {
+        LOG_LEVEL: 'info',
+        REDIS_URL: redis.url,
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: secret,
+        STRIPE_API_URL: stripe.url,
+        CREDIT_PACKS: JSON.stringify(PACKS),
+      },
+      { logDestination: logs.stream },
+    );
+  });
+  afterEach(() => assertLedgerConsistent(api.dataSource));
+  afterAll(async () => {
+    await api?.close();
+    await stripe?.stop();
+    await redis?.stop();
+  });
+
+  it('still answers 200 granted: the grant is committed, the lost event only logged', async () => {
+    const { user, token } = await aUserWithCredits(api.app, 1);
+    const checkout = await api.request('POST', '/api/credits/checkout/', {
+      token,
+      body: { pack: 'starter' },
+    });
+    expect(checkout.status).toBe(201);
+    const purchaseId = checkout.body.purchase_id as string;
+    const [{ stripe_session_id: sessionId }] = await api.dataSource.query<
+      { stripe_session_id: string }[]
+    >(`SELECT stripe_session_id FROM credit_purchases WHERE id = $1`, [purchaseId]);
+
+    await redis.crash();
+    try {
+      const answer = await deliver(
+        api.url,
+        stripeEvent('checkout.session.completed', stripe.completeSession(sessionId)),
+        secret,
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ outcome: 'granted' });
+    } finally {
+      await redis.up();
+    }
+    expect(await api.app.get(CreditsService).balanceOf(user.id)).toBe(11);
+    const warnings = logs
+      .lines()
+      .filter((l) => l.level === 40 && String(l.msg).includes('credits.updated'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].msg).toContain(`user ${user.id} not published`);
+  }, 30_000);
+});
+
+/** A page's WebSocket as the browser opens it (a one-time ticket), recording every message. */
+class LiveSocket {
+  readonly messages: any[] = [];
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: WebSocket.RawData) =>
+      this.messages.push(JSON.parse(Buffer.from(data as Buffer).toString('utf8'))),
+    );
+  }
+
+  static async open(apiUrl: string, token: string): Promise<LiveSocket> {
+    const ticket = await httpRequest(apiUrl, 'POST', '/api/ws/ticket/', { token });
+    if (ticket.status !== 201) {
+      throw new Error(`no WebSocket ticket: HTTP ${ticket.status}`);
+    }
+    const socket = new WebSocket(
+      `${apiUrl.replace(/^http/, 'ws')}/api/ws?ticket=${ticket.body.ticket}`,
+      { handshakeTimeout: 5000 },
+    );
+    const live = new LiveSocket(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    // Subscribed and registered once it says hello: events published from now on reach it.
+    await live.next((m) => m.type === 'hello');
+    return live;
+  }
+
+  async next(predicate: (message: any) => boolean, timeoutMs = 5000): Promise<any> {
+    const messages = await waitFor(
+      () => this.messages,
+      (all) => all.some(predicate),
+      { timeoutMs, intervalMs: 20, describe: 'a matching WebSocket message' },
+    );
+    return messages.find(predicate);
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
 
 /** Writes one whole HTTP request and closes the connection without reading the answer. */
 function sendAndHangUp(

@@ -5,4 +5,9 @@ export {
   NegativeBalanceError,
   UnknownUserError,
 } from './credits.service';
+export {
+  creditsUpdatedEvent,
+  readCreditsUpdatedEvent,
+  type CreditsUpdatedEvent,
+} from './credits-updated-event';
 export { checkLedger, type LedgerProblem } from './ledger-check';

@@ -6,6 +6,7 @@ export {
   StripeSignatureError,
   StripeWebhookHandler,
   type StripeWebhookOutcome,
+  type StripeWebhookResult,
 } from './stripe-webhook.service';
 export { PaymentProviderError, PurchasesDisabledError, UnknownPackError } from './payments.errors';
 export { creditsToReverse } from './reversal-policy';

@@ -20,6 +20,19 @@ import { STRIPE } from './stripe-client';
  */
 export type StripeWebhookOutcome = 'granted' | 'reversed' | 'recorded' | 'duplicate' | 'ignored';
 
+/**
+ * A delivery's result. `balanceChangedFor` names the user whose balance it changed (a grant, a
+ * clawback), once the change is committed: the caller tells their open pages.
+ */
+export interface StripeWebhookResult {
+  type: string;
+  outcome: StripeWebhookOutcome;
+  balanceChangedFor?: string;
+}
+
+/** What applying one event did (the type is added by `receive`). */
+type Applied = Omit<StripeWebhookResult, 'type'>;
+
 /** The `Stripe-Signature` header is missing, malformed, stale or not made with our secret. */
 export class StripeSignatureError extends Error {}
 
@@ -53,7 +66,7 @@ export class StripeWebhookHandler {
   async receive(
     rawBody: Buffer | undefined,
     signature: string | string[] | undefined,
-  ): Promise<{ type: string; outcome: StripeWebhookOutcome }> {
+  ): Promise<StripeWebhookResult> {
     const secret = this.config.payments.webhookSecret;
     if (this.stripe === null || secret === undefined) {
       throw new PurchasesDisabledError();
@@ -69,15 +82,15 @@ export class StripeWebhookHandler {
       this.metrics.stripeWebhookEvents.inc({ type: 'unknown', outcome: 'invalid_signature' });
       throw new StripeSignatureError(`Stripe signature rejected: ${(error as Error).message}`);
     }
-    const outcome = await this.apply(event);
+    const applied = await this.apply(event);
     this.metrics.stripeWebhookEvents.inc({
       type: HANDLED.has(event.type) ? event.type : 'other',
-      outcome,
+      outcome: applied.outcome,
     });
-    return { type: event.type, outcome };
+    return { type: event.type, ...applied };
   }
 
-  private async apply(event: Stripe.Event): Promise<StripeWebhookOutcome> {
+  private async apply(event: Stripe.Event): Promise<Applied> {
     // Ifs, not a switch: Stripe has hundreds of event types and we act on six.
     if (
       event.type === 'checkout.session.completed' ||
@@ -91,10 +104,12 @@ export class StripeWebhookHandler {
     ) {
       const facts = await this.sessionFacts(event.data.object);
       if (!facts) {
-        return 'ignored';
+        return { outcome: 'ignored' };
       }
       const ended = event.type === 'checkout.session.expired' ? 'expired' : 'failed';
-      return (await this.ledger.end(facts.purchaseId, ended)) ? 'recorded' : 'duplicate';
+      return {
+        outcome: (await this.ledger.end(facts.purchaseId, ended)) ? 'recorded' : 'duplicate',
+      };
     }
     if (event.type === 'charge.refunded') {
       const charge = event.data.object;
@@ -110,7 +125,7 @@ export class StripeWebhookHandler {
             currency: charge.currency,
             receiptUrl: charge.receipt_url ?? null,
           })
-        : 'ignored';
+        : { outcome: 'ignored' };
     }
     if (event.type === 'charge.dispute.created') {
       const dispute = event.data.object;
@@ -125,26 +140,26 @@ export class StripeWebhookHandler {
             currency: dispute.currency,
             receiptUrl: null,
           })
-        : 'ignored';
+        : { outcome: 'ignored' };
     }
-    return 'ignored';
+    return { outcome: 'ignored' };
   }
 
   /** `completed` grants when paid (cards); a bank debit is paid later, by `async_payment_succeeded`. */
   private async onSessionPaymentNews(
     session: Stripe.Checkout.Session,
     type: 'checkout.session.completed' | 'checkout.session.async_payment_succeeded',
-  ): Promise<StripeWebhookOutcome> {
+  ): Promise<Applied> {
     const facts = await this.sessionFacts(session);
     if (!facts) {
-      return 'ignored';
+      return { outcome: 'ignored' };
     }
     if (type === 'checkout.session.completed' && session.payment_status !== 'paid') {
-      return (await this.ledger.awaitPayment(facts)) ? 'recorded' : 'duplicate';
+      return { outcome: (await this.ledger.awaitPayment(facts)) ? 'recorded' : 'duplicate' };
     }
     const outcome = await this.ledger.pay(facts);
     if (outcome.kind === 'duplicate') {
-      return 'duplicate';
+      return { outcome: 'duplicate' };
     }
     const { purchase } = outcome;
     this.metrics.purchasesPaid.inc();
@@ -153,19 +168,24 @@ export class StripeWebhookHandler {
       `purchase ${purchase.id} paid: ${purchase.credits} credits to user ${purchase.userId} (${purchase.packId}, ${facts.sessionId})`,
     );
     outcome.reversals.forEach((r) => this.report(r));
-    return 'granted';
+    return { outcome: 'granted', balanceChangedFor: purchase.userId };
   }
 
-  private async reverse(facts: ReversalFacts): Promise<StripeWebhookOutcome> {
+  private async reverse(facts: ReversalFacts): Promise<Applied> {
     const outcome = await this.ledger.reverse(facts);
     if (outcome.kind === 'reversed') {
       this.report(outcome.applied);
-    } else if (outcome.kind === 'recorded') {
+      // Everything already spent: the clawback took nothing, the balance is as it was.
+      return outcome.applied.clawedBack > 0
+        ? { outcome: 'reversed', balanceChangedFor: outcome.applied.userId }
+        : { outcome: 'reversed' };
+    }
+    if (outcome.kind === 'recorded') {
       this.logger.log(
         `${facts.kind} ${facts.reference} recorded; no paid purchase has ${facts.paymentIntentId} yet (applied if one is paid)`,
       );
     }
-    return outcome.kind;
+    return { outcome: outcome.kind };
   }
 
   /** Logs and counts a clawback; what could not be clawed back is for an operator. */

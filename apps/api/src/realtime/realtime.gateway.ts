@@ -1,5 +1,6 @@
 import { ApiTokensService, MalformedAuthorizationError, TokenRevocations } from '@app/auth';
 import { AppConfig } from '@app/config';
+import { readCreditsUpdatedEvent } from '@app/credits';
 import { readInfographUpdatedEvent } from '@app/infographs';
 import { RealtimeSubscriber, toClientMessage } from '@app/notifications';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
@@ -36,7 +37,7 @@ interface PendingUpgrade {
 }
 
 /**
- * `GET /api/ws`: live `infograph.updated` events for the user. A Fastify route, not a Nest
+ * `GET /api/ws`: live `infograph.updated` and `credits.updated` events for the user. A Fastify route, not a Nest
  * controller, so the global ApiTokenGuard does not run: authentication (an `Authorization` header,
  * or a one-time ticket from `POST /api/ws/ticket/`) and the per-user cap happen here, in
  * `preValidation`, BEFORE the upgrade, so a refusal is a plain HTTP 401 or 429 and never a socket.
@@ -87,7 +88,7 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
 
     this.stopListening = this.subscriber.onEvent((received) => {
       // Only what this version knows how to show, with only the fields it knows.
-      const event = readInfographUpdatedEvent(received);
+      const event = readInfographUpdatedEvent(received) ?? readCreditsUpdatedEvent(received);
       if (!event) {
         this.logger.warn(`ignored a realtime event this api does not know (${received.type})`);
         return;
