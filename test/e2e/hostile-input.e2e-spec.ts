@@ -572,7 +572,11 @@ describe('hostile input', () => {
       });
       const id = created.body.infographs[0].id as string;
       // What a blog that cannot be read, or the reconciler giving up on a stuck pending row, does.
-      expect(await api.app.get(InfographPipeline).fail(id, 'gave up', 'other')).toBe(true);
+      expect(
+        await api.app
+          .get(InfographPipeline)
+          .fail(id, { code: 'internal_error', reason: 'gave up', reasonClass: 'other' }),
+      ).toBe(true);
       const requestId = randomUUID();
       const body = okEnvelope(requestId);
       const response = await postWebhook(id, body, signedWebhookHeaders(FAL_KEY, requestId, body));

@@ -70,7 +70,13 @@ describe('credit ledger', () => {
     const id = response.ids[0];
     const state = api.app.get(InfographStateService);
     const outcomes = await Promise.all(
-      [1, 2, 3].map(() => state.failAndRefund(id, 'test failure', 'other')),
+      [1, 2, 3].map(() =>
+        state.failAndRefund(id, {
+          code: 'internal_error',
+          reason: 'test failure',
+          reasonClass: 'other',
+        }),
+      ),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect(await credits.balanceOf(user.id)).toBe(4);

@@ -118,7 +118,11 @@ function updated(
       status,
       image_url: status === 'completed' ? `http://127.0.0.1:3000/files/${id}.png` : null,
       error_message: status === 'failed' ? 'generation failed' : null,
+      error_code: status === 'failed' ? 'generation_failed' : null,
       updated_at: new Date().toISOString(),
+      stage: status,
+      started_at: new Date(Date.now() - 20_000).toISOString(),
+      elapsed_ms: 20_000,
     },
   };
 }

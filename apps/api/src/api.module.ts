@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
+import { RealtimeEventsModule } from '@app/notifications';
 import { InfographsModule } from '@app/infographs';
 import { PipelineModule } from '@app/pipeline';
 import { ObservabilityModule, loggingModule } from '@app/observability';
@@ -17,12 +18,14 @@ import type { Logger } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { CreditsController } from './credits/credits.controller';
 import { FilesController } from './files/files.controller';
+import { InfographLifecycle } from './infographs/infograph-lifecycle.service';
 import { InfographsController } from './infographs/infographs.controller';
 import { FalWebhookController } from './fal-webhook/fal-webhook.controller';
 import { FalDeliveryRecords } from './fal-webhook/delivery-records';
 import { FalWebhookService } from './fal-webhook/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
+import { BalanceEvents } from './payments/balance-events';
 import { PurchasesController } from './payments/purchases.controller';
 import { StripeWebhookController } from './payments/stripe-webhook.controller';
 import { HealthController } from './ops/health.controller';
@@ -52,6 +55,7 @@ export class ApiModule {
         FalModule,
         StorageModule.forRoot(config.storage),
         RealtimeModule,
+        RealtimeEventsModule,
         AccountsModule.forRoot(config),
         WebModule,
         ObservabilityModule,
@@ -70,6 +74,8 @@ export class ApiModule {
       providers: [
         FalWebhookService,
         FalDeliveryRecords,
+        BalanceEvents,
+        InfographLifecycle,
         TokenRevocationListener,
         QueueDashboard,
         AdminLoginThrottle,

@@ -13,6 +13,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 
+import { FalCancelProcessor } from './cancel/fal-cancel.processor';
 import { BreakerStore } from './fal-breaker/breaker-store';
 import { FalCircuitBreaker } from './fal-breaker/fal-circuit-breaker';
 import { RedisBreakerStore } from './fal-breaker/redis-breaker-store';
@@ -78,6 +79,7 @@ export class WorkerModule {
         UploadProcessor,
         ImageCopier,
         NotifyProcessor,
+        FalCancelProcessor,
         ReconcileProcessor,
         ReconcileScheduler,
         DeliveryRetention,

@@ -1,5 +1,5 @@
 import { type Infograph, isTerminal } from '@app/database';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import {
   AppliedOutcome,
@@ -15,6 +15,8 @@ import { InfographStateService } from './infograph-state.service';
  */
 @Injectable()
 export class GenerationOutcomeService {
+  private readonly logger = new Logger('Outcome');
+
   constructor(private readonly state: InfographStateService) {}
 
   async apply(
@@ -33,9 +35,14 @@ export class GenerationOutcomeService {
       );
       return recorded ? 'accepted' : 'duplicate';
     }
-    const { reason, reasonClass } = whyUnusable(outcome);
-    return (await this.state.failAndRefund(infograph.id, reason, reasonClass))
-      ? 'failed'
-      : 'ignored_terminal';
+    const failure = whyUnusable(outcome);
+    if (!(await this.state.failAndRefund(infograph.id, failure))) {
+      return 'ignored_terminal';
+    }
+    // fal's own words are for operators: the user reads `failure.reason`.
+    this.logger.warn(
+      `infographId=${infograph.id} falRequestId=${falRequestId} failed and refunded (${failure.code}): ${failure.detail}`,
+    );
+    return 'failed';
   }
 }

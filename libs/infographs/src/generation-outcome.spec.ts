@@ -1,10 +1,7 @@
-import {
-  NSFW_REASON,
-  SAFETY_BLOCK_REASON,
-  isSafetyBlock,
-  isUsableImage,
-  whyUnusable,
-} from './generation-outcome';
+import { failureMessage } from './failure-message';
+import { isSafetyBlock, isUsableImage, whyUnusable } from './generation-outcome';
+
+const SAFETY_BLOCK_REASON = failureMessage('content_blocked');
 
 const image = { url: 'https://v3.fal.media/files/x.png', width: 1024, height: 576 };
 
@@ -16,20 +13,24 @@ describe('generation outcomes', () => {
     expect(isUsableImage({ kind: 'error', message: 'boom' })).toBe(false);
   });
 
-  it('says why the user gets no image, in their terms, with a metrics class', () => {
+  it("says why the user gets no image in their terms, keeping fal's text for the logs", () => {
     expect(whyUnusable({ kind: 'error', message: 'Invalid status code: 422' })).toEqual({
-      reason: 'Image generation failed at fal.ai: Invalid status code: 422',
+      code: 'generation_failed',
+      reason: 'The image could not be generated. Your credits were refunded — try again.',
       reasonClass: 'fal_error',
+      detail: 'Invalid status code: 422',
     });
     expect(whyUnusable({ kind: 'ok', images: [image], nsfw: true })).toEqual({
-      reason: NSFW_REASON,
+      code: 'content_blocked',
+      reason: SAFETY_BLOCK_REASON,
       reasonClass: 'nsfw',
+      detail: 'the image was flagged NSFW',
     });
-    expect(whyUnusable({ kind: 'error', message: 'x'.repeat(5000) }).reason).toHaveLength(2000);
   });
 
   it('tells the user a safety block (an OK with no images) in their terms, with a refund', () => {
-    expect(whyUnusable({ kind: 'ok', images: [], nsfw: false })).toEqual({
+    expect(whyUnusable({ kind: 'ok', images: [], nsfw: false })).toMatchObject({
+      code: 'content_blocked',
       reason: SAFETY_BLOCK_REASON,
       reasonClass: 'nsfw',
     });
@@ -48,8 +49,10 @@ describe('generation outcomes', () => {
   ])('reads an ERROR saying %j as a safety block', (message) => {
     expect(isSafetyBlock(message)).toBe(true);
     expect(whyUnusable({ kind: 'error', message })).toEqual({
+      code: 'content_blocked',
       reason: SAFETY_BLOCK_REASON,
       reasonClass: 'nsfw',
+      detail: message,
     });
   });
 
@@ -63,5 +66,6 @@ describe('generation outcomes', () => {
   ])('keeps %j a plain fal failure', (message) => {
     expect(isSafetyBlock(message)).toBe(false);
     expect(whyUnusable({ kind: 'error', message }).reasonClass).toBe('fal_error');
+    expect(whyUnusable({ kind: 'error', message }).code).toBe('generation_failed');
   });
 });

@@ -1,10 +1,4 @@
-/** What to tell the user when an image is flagged: nothing of it is published. */
-export const NSFW_REASON =
-  'The generated image was flagged as unsafe content and was not published; your credits were refunded.';
-
-/** What to tell the user when the model's safety filter blocked the request: no image at all. */
-export const SAFETY_BLOCK_REASON =
-  'The image was blocked by the safety filter; your credits were refunded. Try rephrasing the prompt.';
+import { failureMessage } from './failure-message';
 
 /**
  * fal reports a safety block either as an OK with no images or as an ERROR; the ERROR's words are
@@ -42,10 +36,6 @@ export type AppliedOutcome =
   | 'duplicate' // already had this result: nothing to do
   | 'ignored_terminal'; // completed or failed already: nothing changes
 
-export function describeFalError(message: string): string {
-  return `Image generation failed at fal.ai: ${message}`.slice(0, 2000);
-}
-
 /** An OK verdict with an image we may publish. */
 export function isUsableImage(
   outcome: GenerationOutcome,
@@ -53,18 +43,34 @@ export function isUsableImage(
   return outcome.kind === 'ok' && !outcome.nsfw && outcome.images.length > 0;
 }
 
-/** Why a verdict gives the user no image: the `error_message` they read, and its metrics class. */
+const BLOCKED = {
+  code: 'content_blocked',
+  reason: failureMessage('content_blocked'),
+  reasonClass: 'nsfw',
+} as const;
+
+/**
+ * Why a verdict gives the user no image: the `error_code` clients branch on, the `error_message`
+ * they read, its metrics class, and what fal said (`detail`, for the logs only).
+ */
 export function whyUnusable(outcome: GenerationOutcome): {
+  code: 'content_blocked' | 'generation_failed';
   reason: string;
   reasonClass: 'nsfw' | 'fal_error';
+  detail: string;
 } {
   if (outcome.kind === 'error') {
     return isSafetyBlock(outcome.message)
-      ? { reason: SAFETY_BLOCK_REASON, reasonClass: 'nsfw' }
-      : { reason: describeFalError(outcome.message), reasonClass: 'fal_error' };
+      ? { ...BLOCKED, detail: outcome.message }
+      : {
+          code: 'generation_failed',
+          reason: failureMessage('generation_failed'),
+          reasonClass: 'fal_error',
+          detail: outcome.message,
+        };
   }
-  if (outcome.nsfw) {
-    return { reason: NSFW_REASON, reasonClass: 'nsfw' };
-  }
-  return { reason: SAFETY_BLOCK_REASON, reasonClass: 'nsfw' };
+  return {
+    ...BLOCKED,
+    detail: outcome.nsfw ? 'the image was flagged NSFW' : 'an OK with no images (a safety block)',
+  };
 }

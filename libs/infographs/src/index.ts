@@ -10,11 +10,9 @@ export {
   type AppliedOutcome,
   type GeneratedImage,
   type GenerationOutcome,
-  NSFW_REASON,
-  SAFETY_BLOCK_REASON,
-  describeFalError,
   isSafetyBlock,
 } from './generation-outcome';
+export { type FailureDetail, failureMessage } from './failure-message';
 export { GenerationOutcomeService } from './generation-outcome.service';
 export {
   type CreateInfographsCommand,
@@ -23,7 +21,11 @@ export {
   InfographCreationService,
 } from './infograph-creation.service';
 export { InfographQueriesService, InvalidCursorError } from './infograph-queries.service';
-export { InfographStateService } from './infograph-state.service';
+export {
+  type CancelledInfograph,
+  type InfographFailure,
+  InfographStateService,
+} from './infograph-state.service';
 export { type StaleStage, StaleInfographsService } from './stale-infographs.service';
 export {
   type InfographUpdate,
@@ -33,5 +35,6 @@ export {
   readInfographUpdatedEvent,
   toInfographUpdate,
 } from './infograph-update';
+export { elapsedMs, INFOGRAPH_STAGES, type InfographStage, stageOf } from './infograph-progress';
 export { InfographsModule } from './infographs.module';
 export { priceOf } from './pricing';

@@ -82,6 +82,18 @@ export class InfographCreationService {
     }
   }
 
+  /**
+   * The charge and the `pending` rows inside the caller's transaction, with no idempotency record:
+   * for an operator's re-run, whose ledger shows a grant and this charge committed together.
+   */
+  chargeAndCreate(
+    manager: EntityManager,
+    userId: string,
+    command: CreateInfographsCommand,
+  ): Promise<CreatedInfographs> {
+    return this.chargeAndInsert(manager, userId, command);
+  }
+
   private async createIn<R extends object>(
     manager: EntityManager,
     userId: string,

@@ -1,19 +1,33 @@
 import { CreditsService } from '@app/credits';
-import { Infograph, preparedQuery } from '@app/database';
+import { Infograph, type InfographErrorCode, preparedQuery } from '@app/database';
 import { FailureClass, Metrics } from '@app/observability';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
+import { failureMessage } from './failure-message';
 import type { GeneratedImage } from './generation-outcome';
+
+/** Why an infograph failed: the code clients branch on, the message people read, the metrics class. */
+export interface InfographFailure {
+  code: InfographErrorCode;
+  reason: string;
+  reasonClass: FailureClass;
+}
+
+/** What a cancel that won found: fal's request, when there is one to cancel there too. */
+export interface CancelledInfograph {
+  falRequestId: string | null;
+}
 
 /** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
 const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", prompt, blog_url AS "blogUrl",
   aspect_ratio AS "aspectRatio", resolution, status, credits_charged AS "creditsCharged",
   enhanced_prompt AS "enhancedPrompt", fal_request_id AS "falRequestId",
   fal_image_url AS "falImageUrl", image_url AS "imageUrl", width, height,
-  content_type AS "contentType", error_message AS "errorMessage", created_at AS "createdAt",
-  updated_at AS "updatedAt", submitted_at AS "submittedAt", completed_at AS "completedAt"`;
+  content_type AS "contentType", error_message AS "errorMessage", error_code AS "errorCode",
+  created_at AS "createdAt", updated_at AS "updatedAt", submitted_at AS "submittedAt",
+  completed_at AS "completedAt"`;
 
 /**
  * processing (or, with $7, a pending row without a request id) → fal's image recorded, for request
@@ -168,35 +182,76 @@ export class InfographStateService {
    * from pending/processing) and the refund is written (at most once, enforced by the database).
    * Returns whether this call failed it; false if it was already terminal.
    */
-  async failAndRefund(id: string, reason: string, reasonClass: FailureClass): Promise<boolean> {
-    const refunded = await this.dataSource.transaction(async (manager) => {
-      const failed = await this.failIn(manager, id, reason);
-      if (!failed) {
+  async failAndRefund(id: string, failure: InfographFailure): Promise<boolean> {
+    return (await this.failAndRefundReturning(id, failure)) !== null;
+  }
+
+  /**
+   * The user's cancel: a failure like any other (`error_code` `cancelled`, refunded in the same
+   * transaction), so it races the webhook, the upload, the reconciler and a retried submit through
+   * the same conditional UPDATE and exactly one of them wins. Null if it was already terminal.
+   */
+  cancel(id: string): Promise<CancelledInfograph | null> {
+    return this.failAndRefundReturning(id, {
+      code: 'cancelled',
+      reason: failureMessage('cancelled'),
+      reasonClass: 'cancelled',
+    });
+  }
+
+  /** Deletes the row (its refund, if any, stays in the ledger with no infograph); false if none. */
+  async delete(userId: string, id: string): Promise<boolean> {
+    const rows = await preparedQuery(
+      this.dataSource,
+      `DELETE FROM infographs WHERE id = $1 AND user_id = $2 RETURNING 1`,
+      [id, userId],
+    );
+    return rows.length === 1;
+  }
+
+  private async failAndRefundReturning(
+    id: string,
+    failure: InfographFailure,
+  ): Promise<CancelledInfograph | null> {
+    const failed = await this.dataSource.transaction(async (manager) => {
+      const row = await this.failIn(manager, id, failure);
+      if (!row) {
         return null;
       }
-      await this.credits.refund(manager, failed, `refund: ${reason}`.slice(0, 500));
-      return failed.creditsCharged;
+      await this.credits.refund(manager, row, `refund: ${failure.reason}`.slice(0, 500));
+      return row;
     });
-    if (refunded === null) {
-      return false;
+    if (failed === null) {
+      return null;
     }
-    this.metrics.infographsFailed.inc({ reason: reasonClass });
+    this.metrics.infographsFailed.inc({ reason: failure.reasonClass });
     this.metrics.refunds.inc();
-    this.metrics.refundedCredits.inc(refunded);
-    return true;
+    this.metrics.refundedCredits.inc(failed.creditsCharged);
+    return { falRequestId: failed.falRequestId };
   }
 
   private async failIn(
     manager: EntityManager,
     id: string,
-    reason: string,
-  ): Promise<{ id: string; userId: string; creditsCharged: number } | null> {
-    const rows = await preparedQuery<{ id: string; userId: string; creditsCharged: number }>(
+    failure: InfographFailure,
+  ): Promise<{
+    id: string;
+    userId: string;
+    creditsCharged: number;
+    falRequestId: string | null;
+  } | null> {
+    const rows = await preparedQuery<{
+      id: string;
+      userId: string;
+      creditsCharged: number;
+      falRequestId: string | null;
+    }>(
       manager,
-      `UPDATE infographs SET status = 'failed', error_message = $2, updated_at = now()
+      `UPDATE infographs SET status = 'failed', error_message = $2, error_code = $3, updated_at = now()
         WHERE id = $1 AND status IN ('pending', 'processing')
-        RETURNING id, user_id AS "userId", credits_charged AS "creditsCharged"`,
-      [id, reason.slice(0, 2000)],
+        RETURNING id, user_id AS "userId", credits_charged AS "creditsCharged",
+                  fal_request_id AS "falRequestId"`,
+      [id, failure.reason.slice(0, 2000), failure.code],
     );
     return rows[0] ?? null;
   }

@@ -1,4 +1,18 @@
-import { INFOGRAPH_STATUSES, type Infograph, type InfographStatus } from '@app/database';
+import {
+  INFOGRAPH_ERROR_CODES,
+  INFOGRAPH_STATUSES,
+  type Infograph,
+  type InfographErrorCode,
+  type InfographStatus,
+} from '@app/database';
+
+import {
+  elapsedMs,
+  INFOGRAPH_STAGES,
+  type InfographStage,
+  type ProgressSource,
+  stageOf,
+} from './infograph-progress';
 
 /**
  * What every client is told about an infograph's progress: the status answer and the history
@@ -10,23 +24,36 @@ export interface InfographUpdate {
   status: InfographStatus;
   image_url: string | null;
   error_message: string | null;
+  /** Why it failed, as a stable word (`cancelled`, `timed_out`, …); null unless failed. */
+  error_code: InfographErrorCode | null;
   /** ISO 8601. */
   updated_at: string;
+  /** Where it is: `queued`, `generating`, `uploading`, then `completed` or `failed` (see stageOf). */
+  stage: InfographStage;
+  /** When its clock started (its create), ISO 8601; null only in an event from an older worker. */
+  started_at: string | null;
+  /** Time since `started_at`, to now or to its end once finished; null as `started_at`. */
+  elapsed_ms: number | null;
 }
 
 /** The columns an update is made of (a step's RETURNING row is enough). */
 export type InfographUpdateSource = Pick<
   Infograph,
-  'id' | 'status' | 'imageUrl' | 'errorMessage' | 'updatedAt'
->;
+  'id' | 'status' | 'imageUrl' | 'errorMessage' | 'errorCode' | 'updatedAt'
+> &
+  ProgressSource;
 
-export function toInfographUpdate(i: InfographUpdateSource): InfographUpdate {
+export function toInfographUpdate(i: InfographUpdateSource, now = Date.now()): InfographUpdate {
   return {
     id: i.id,
     status: i.status,
     image_url: i.imageUrl,
     error_message: i.errorMessage,
+    error_code: i.errorCode,
     updated_at: i.updatedAt.toISOString(),
+    stage: stageOf(i),
+    started_at: i.createdAt.toISOString(),
+    elapsed_ms: elapsedMs(i, now),
   };
 }
 
@@ -63,19 +90,40 @@ export function readInfographUpdatedEvent(value: unknown): InfographUpdatedEvent
     !INFOGRAPH_STATUSES.includes(infograph.status as InfographStatus) ||
     !isStringOrNull(infograph.image_url) ||
     !isStringOrNull(infograph.error_message) ||
-    typeof infograph.updated_at !== 'string'
+    !isErrorCodeOrAbsent(infograph.error_code) ||
+    typeof infograph.updated_at !== 'string' ||
+    !isStageOrAbsent(infograph.stage) ||
+    !(infograph.started_at === undefined || isStringOrNull(infograph.started_at)) ||
+    !(
+      infograph.elapsed_ms === undefined ||
+      infograph.elapsed_ms === null ||
+      (typeof infograph.elapsed_ms === 'number' && infograph.elapsed_ms >= 0)
+    )
   ) {
     return null;
   }
+  const status = infograph.status as InfographStatus;
   return {
     type: 'infograph.updated',
     userId: value.userId,
     infograph: {
       id: infograph.id,
-      status: infograph.status as InfographStatus,
+      status,
       image_url: infograph.image_url,
       error_message: infograph.error_message,
+      // An event from a publisher older than error_code has none.
+      error_code: (infograph.error_code as InfographErrorCode | undefined) ?? null,
       updated_at: infograph.updated_at,
+      // One older than the progress fields: the stage its status implies, no clock.
+      stage:
+        (infograph.stage as InfographStage | undefined) ??
+        stageOf({
+          status,
+          falRequestId: status === 'processing' ? 'unknown' : null,
+          falImageUrl: null,
+        }),
+      started_at: infograph.started_at ?? null,
+      elapsed_ms: infograph.elapsed_ms ?? null,
     },
   };
 }
@@ -86,6 +134,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
+}
+
+function isErrorCodeOrAbsent(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    INFOGRAPH_ERROR_CODES.includes(value as InfographErrorCode)
+  );
+}
+
+function isStageOrAbsent(value: unknown): boolean {
+  return value === undefined || INFOGRAPH_STAGES.includes(value as InfographStage);
 }
 
 function isStringOrNull(value: unknown): value is string | null {

@@ -32,4 +32,18 @@ export class StaleInfographsService {
       .take(limit)
       .getMany();
   }
+
+  /**
+   * Up to `limit` unfinished infographs created more than `timeoutMs` ago, whatever they wait for
+   * (GENERATION_TIMEOUT_MS: the bound a user waits, counted from the create), oldest first.
+   */
+  findOverdue(timeoutMs: number, limit: number): Promise<Infograph[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(Infograph, 'i')
+      .where(`status IN ('pending', 'processing')`)
+      .andWhere(`created_at < now() - make_interval(secs => :secs)`, { secs: timeoutMs / 1000 })
+      .orderBy('created_at', 'ASC')
+      .take(limit)
+      .getMany();
+  }
 }

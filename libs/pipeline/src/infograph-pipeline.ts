@@ -1,13 +1,14 @@
 import type { Infograph } from '@app/database';
 import {
   AppliedOutcome,
+  type CancelledInfograph,
   GenerationOutcome,
   GenerationOutcomeService,
+  type InfographFailure,
   InfographStateService,
 } from '@app/infographs';
-import type { FailureClass } from '@app/observability';
 import { JobProducer } from '@app/queues';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 /**
  * Each outcome of an infograph's life and the step that follows it, decided once: an image
@@ -19,6 +20,8 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class InfographPipeline {
+  private readonly logger = new Logger('Pipeline');
+
   constructor(
     private readonly state: InfographStateService,
     private readonly outcomes: GenerationOutcomeService,
@@ -58,12 +61,40 @@ export class InfographPipeline {
   }
 
   /** Fails and refunds (once, in one transaction), then tells the user. False if already terminal. */
-  async fail(infographId: string, reason: string, reasonClass: FailureClass): Promise<boolean> {
-    const failed = await this.state.failAndRefund(infographId, reason, reasonClass);
+  async fail(infographId: string, failure: InfographFailure): Promise<boolean> {
+    const failed = await this.state.failAndRefund(infographId, failure);
     if (failed) {
       await this.notify(infographId);
     }
     return failed;
+  }
+
+  /**
+   * The user's cancel: failed with `error_code` `cancelled` and refunded (once, in one
+   * transaction; it loses cleanly to any transition that got there first), then fal is asked to
+   * stop the request, if there is one, and the user's pages are told. What fal still makes is
+   * never used: a late OK webhook finds the row terminal and is recorded and ignored. Null if it
+   * was already terminal. The follow-ups are best effort: the cancel has committed and the caller
+   * answers from it, and a retried cancel would find nothing left to do (fal would at worst finish
+   * a request whose result is ignored).
+   */
+  async cancel(infographId: string): Promise<CancelledInfograph | null> {
+    const cancelled = await this.state.cancel(infographId);
+    if (cancelled) {
+      try {
+        if (cancelled.falRequestId) {
+          await this.producer.enqueue('cancel', [
+            { infographId, falRequestId: cancelled.falRequestId },
+          ]);
+        }
+        await this.notify(infographId);
+      } catch (error) {
+        this.logger.warn(
+          `infographId=${infographId} cancelled and refunded, but its follow-ups were not enqueued: ${(error as Error).message}`,
+        );
+      }
+    }
+    return cancelled;
   }
 
   /** processing → completed once the image is in our storage, then tells the user. */

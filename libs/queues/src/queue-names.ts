@@ -1,5 +1,5 @@
 /** Queue names are wire format (they are part of Redis keys): never rename one in place. */
-export const QUEUE_NAMES = ['submit', 'upload', 'notify', 'reconcile'] as const;
+export const QUEUE_NAMES = ['submit', 'upload', 'notify', 'reconcile', 'cancel'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
@@ -18,6 +18,8 @@ export interface JobPayloads {
   submit: { infographId: string };
   upload: { infographId: string };
   notify: { infographId: string };
+  /** Stops a cancelled infograph's request at fal; carries the request id, as the row may be gone. */
+  cancel: { infographId: string; falRequestId: string };
   reconcile: Record<string, never>;
 }
 

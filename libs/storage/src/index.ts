@@ -4,7 +4,7 @@ export { DEFAULT_CACHE_CONTROL, OBJECT_STORAGE } from './object-storage';
 export type { ObjectStorage, PutObjectMeta, PutObjectResult } from './object-storage';
 export { S3Storage } from './s3.storage';
 export type { S3StorageOptions } from './s3.storage';
-export { contentTypeForKey, storageKeyFor } from './storage-key';
+export { contentTypeForKey, storageKeyFor, storageKeysFor } from './storage-key';
 export { InvalidStorageKeyError, StorageError } from './storage.error';
 export { StorageModule } from './storage.module';
 export type { StorageModuleOptions } from './storage.module';

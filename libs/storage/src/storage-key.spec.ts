@@ -3,6 +3,7 @@ import {
   contentTypeForKey,
   encodeKeyForUrl,
   storageKeyFor,
+  storageKeysFor,
   trimTrailingSlashes,
 } from './storage-key';
 import { InvalidStorageKeyError, StorageError } from './storage.error';
@@ -53,6 +54,20 @@ describe('storageKeyFor', () => {
     expect(() => storageKeyFor({ userId: 1, infographId: id, contentType: 'image/png' })).toThrow(
       InvalidStorageKeyError,
     );
+  });
+});
+
+describe('storageKeysFor', () => {
+  it('lists the key of every image type once, each one storageKeyFor gives', () => {
+    const keys = storageKeysFor({ userId: 'u1', infographId: 'i1' });
+    expect(keys.sort()).toEqual([
+      'infographs/u1/i1.jpg',
+      'infographs/u1/i1.png',
+      'infographs/u1/i1.webp',
+    ]);
+    for (const contentType of ['image/png', 'image/jpeg', 'image/webp']) {
+      expect(keys).toContain(storageKeyFor({ userId: 'u1', infographId: 'i1', contentType }));
+    }
   });
 });
 

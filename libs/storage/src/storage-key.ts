@@ -54,6 +54,18 @@ export function storageKeyFor(input: {
   return `infographs/${userId}/${infographId}.${extension}`;
 }
 
+/**
+ * Every key an infograph's image may be stored under, one per image type: to remove a copy whose
+ * type no row recorded (an upload run that crashed after writing it, before completing the row).
+ */
+export function storageKeysFor(input: {
+  userId: string | number;
+  infographId: string | number;
+}): string[] {
+  const types = [...new Set(Object.values(EXTENSION_BY_TYPE))].map((ext) => TYPE_BY_EXTENSION[ext]);
+  return types.map((contentType) => storageKeyFor({ ...input, contentType }));
+}
+
 /** The content type a key's extension implies, for objects stored without one. */
 export function contentTypeForKey(key: string): string {
   const dot = key.lastIndexOf('.');

@@ -38,6 +38,26 @@ describe('HttpExceptionFilter', () => {
   });
 });
 
+describe('HttpExceptionFilter: an answer about an infographic state', () => {
+  it('carries the infographic status beside the code, and only a real status', () => {
+    const conflict = (status: string) =>
+      sent(
+        new HttpException(
+          { message: 'Already completed.', code: 'infograph_finished', infograph_status: status },
+          409,
+        ),
+      ).body;
+    expect(conflict('completed')).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      message: 'Already completed.',
+      code: 'infograph_finished',
+      infograph_status: 'completed',
+    });
+    expect(conflict('<b>x</b>')).not.toHaveProperty('infograph_status');
+  });
+});
+
 describe('boundedMessage', () => {
   it('keeps short messages as they are', () => {
     expect(boundedMessage('prompt: too long')).toBe('prompt: too long');

@@ -1,4 +1,5 @@
 import { InsufficientCreditsError } from '@app/credits';
+import { INFOGRAPH_STATUSES, type InfographStatus } from '@app/database';
 import { IdempotencyConflictError, InvalidCursorError } from '@app/infographs';
 import {
   ArgumentsHost,
@@ -53,7 +54,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { statusCode, message, headers, code } = this.describe(exception);
+    const { statusCode, message, headers, code, infographStatus } = this.describe(exception);
     for (const [name, value] of Object.entries(headers ?? {})) {
       void reply.header(name, value);
     }
@@ -67,6 +68,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       message: boundedMessage(message),
       // A stable machine-readable reason, where the thrower gave one (`{ message, code }`).
       ...(code === undefined ? {} : { code }),
+      // The infographic's current status, where the answer is about its state (a 409 on cancel).
+      ...(infographStatus === undefined ? {} : { infograph_status: infographStatus }),
     });
   }
 
@@ -75,6 +78,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     message: string | string[];
     headers?: Record<string, string>;
     code?: string;
+    infographStatus?: InfographStatus;
   } {
     const domain = domainStatus(exception);
     if (domain) {
@@ -87,10 +91,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
           ? body
           : ((body as { message?: string | string[] }).message ?? exception.message);
       const code = typeof body === 'object' ? (body as { code?: unknown }).code : undefined;
+      const infographStatus =
+        typeof body === 'object'
+          ? (body as { infograph_status?: unknown }).infograph_status
+          : undefined;
       return {
         statusCode: exception.getStatus(),
         message,
         code: typeof code === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : undefined,
+        infographStatus: INFOGRAPH_STATUSES.includes(infographStatus as InfographStatus)
+          ? (infographStatus as InfographStatus)
+          : undefined,
       };
     }
     const fastifyStatus = (exception as { statusCode?: number }).statusCode;

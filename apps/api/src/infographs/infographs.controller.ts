@@ -1,6 +1,7 @@
 import { AuthenticatedUser, CurrentUser } from '@app/auth';
 import { PublicUrls } from '@app/config';
 import {
+  type CreateInfographsCommand,
   InfographCreationService,
   InfographQueriesService,
   normaliseAspectRatio,
@@ -11,19 +12,23 @@ import {
   BadRequestException,
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
+  HttpException,
   Logger,
   NotFoundException,
   Param,
   Post,
   Query,
+  ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
 
 import { isUUID } from 'class-validator';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { StorageError } from '@app/storage';
 
 import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
 import { CreateInfographsDto } from './dto/create-infographs.dto';
@@ -31,6 +36,8 @@ import { CreateInfographsResponse } from './dto/create-infographs.response';
 import { InfographPageResponse } from './dto/infograph-page.response';
 import { InfographResponse } from './dto/infograph.response';
 import { ListInfographsQuery } from './dto/list-infographs.query';
+import { RegenerateInfographsDto } from './dto/regenerate-infographs.dto';
+import { InfographLifecycle } from './infograph-lifecycle.service';
 
 const CREATE_EXAMPLE = {
   infographs: [
@@ -65,6 +72,7 @@ export class InfographsController {
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
     private readonly urls: PublicUrls,
+    private readonly lifecycle: InfographLifecycle,
   ) {}
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
@@ -87,11 +95,8 @@ export class InfographsController {
     @Body() body: CreateInfographsDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CreateInfographsResponse> {
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters.');
-    }
-    const { response, replayed } = await this.creation.create(
-      user.id,
+    return this.charged(
+      user,
       {
         prompt: body.prompt.trim(),
         blogUrl: body.blog_url ?? null,
@@ -99,6 +104,69 @@ export class InfographsController {
         resolution: body.resolution ?? '1K',
         count: body.number_of_infographs ?? 1,
       },
+      idempotencyKey,
+    );
+  }
+
+  /**
+   * "Try again" and "variations": a normal charged create from an existing infograph's prompt and
+   * settings (any state, a failed one included), each field overridable; the count defaults to 1.
+   */
+  @ApiOperation({
+    summary:
+      'Create 1–4 new infographs from one of yours: its prompt and settings, each overridable',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retry-safe: same key and body replay the first answer',
+  })
+  @ApiResponse({ status: 201, description: 'Created', schema: { example: CREATE_EXAMPLE } })
+  @ApiResponse({ status: 400, description: 'Invalid override: each message names its field' })
+  @ApiResponse({ status: 402, description: 'Not enough credits (balance and cost in the message)' })
+  @ApiResponse({ status: 404, description: 'No such infograph for this account' })
+  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body' })
+  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
+  @Post(':id/regenerate')
+  @HttpCode(201)
+  @UseGuards(CreateRateLimitGuard)
+  async regenerate(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Body() body: RegenerateInfographsDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<CreateInfographsResponse> {
+    const source = isUUID(id) ? await this.queries.findOwned(user.id, id) : null;
+    if (!source) {
+      throw new NotFoundException(`No infograph ${id} for this account.`);
+    }
+    return this.charged(
+      user,
+      {
+        prompt: body.prompt?.trim() ?? source.prompt,
+        blogUrl: body.blog_url === undefined ? source.blogUrl : body.blog_url,
+        aspectRatio: body.aspect_ratio
+          ? (normaliseAspectRatio(body.aspect_ratio) ?? source.aspectRatio)
+          : source.aspectRatio,
+        resolution: body.resolution ?? source.resolution,
+        count: body.number_of_infographs ?? 1,
+      },
+      idempotencyKey,
+    );
+  }
+
+  /** Charges and creates (replaying a keyed retry), then enqueues the submits; answers at once. */
+  private async charged(
+    user: AuthenticatedUser,
+    command: CreateInfographsCommand,
+    idempotencyKey: string | undefined,
+  ): Promise<CreateInfographsResponse> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const { response, replayed } = await this.creation.create(
+      user.id,
+      command,
       (created) => CreateInfographsResponse.from(created, this.urls),
       idempotencyKey,
     );
@@ -132,6 +200,80 @@ export class InfographsController {
       throw new NotFoundException(`No infograph ${id} for this account.`);
     }
     return InfographResponse.from(infograph);
+  }
+
+  /**
+   * Cancels an unfinished infograph: failed with `error_code` `cancelled` and refunded at once (a
+   * processing one is also cancelled at fal, and whatever fal still makes is ignored). One that
+   * finished first (completed, failed) is left as it is: 409 with its status.
+   */
+  @ApiOperation({ summary: 'Cancel an unfinished infograph (refunded at once)' })
+  @ApiResponse({
+    status: 200,
+    description: 'Cancelled: status failed, error_code cancelled, credits refunded',
+    type: InfographResponse,
+  })
+  @ApiResponse({ status: 404, description: 'No such infograph for this account' })
+  @ApiResponse({
+    status: 409,
+    description: 'infograph_finished: it completed or failed first; `infograph_status` says which',
+  })
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+  ): Promise<InfographResponse> {
+    const result = isUUID(id) ? await this.lifecycle.cancel(user.id, id) : null;
+    if (!result) {
+      throw new NotFoundException(`No infograph ${id} for this account.`);
+    }
+    if (result.outcome === 'already_finished') {
+      throw new HttpException(
+        {
+          message: `This infograph is already ${result.infograph.status}; only a pending or processing one can be cancelled.`,
+          code: 'infograph_finished',
+          infograph_status: result.infograph.status,
+        },
+        409,
+      );
+    }
+    return InfographResponse.from(result.infograph);
+  }
+
+  /**
+   * Deletes an infograph and its stored image; an unfinished one is cancelled (and refunded)
+   * first. Afterwards it is 404 everywhere, a second delete included.
+   */
+  @ApiOperation({
+    summary: 'Delete an infograph and its image (cancelled and refunded first if unfinished)',
+  })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiResponse({
+    status: 404,
+    description: 'No such infograph for this account (or already deleted)',
+  })
+  @ApiResponse({ status: 503, description: 'Storage unavailable: nothing was deleted, retry' })
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<void> {
+    let deleted: boolean;
+    try {
+      deleted = isUUID(id) && (await this.lifecycle.delete(user.id, id));
+    } catch (error) {
+      if (error instanceof StorageError) {
+        this.logger.warn(`infographId=${id} not deleted, storage failed: ${error.message}`);
+        throw new ServiceUnavailableException({
+          message:
+            'The image could not be removed from storage right now; nothing was deleted, try again.',
+          code: 'storage_unavailable',
+        });
+      }
+      throw error;
+    }
+    if (!deleted) {
+      throw new NotFoundException(`No infograph ${id} for this account.`);
+    }
   }
 
   /** The user's history, newest first, `next_cursor` for the following page. */

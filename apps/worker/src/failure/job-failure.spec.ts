@@ -1,4 +1,5 @@
 import { FalAccountError, FalPermanentError, FalTransientError } from '@app/fal';
+import { failureMessage } from '@app/infographs';
 import { ScrapeError } from '@app/scraper';
 import { InvalidStorageKeyError, StorageError } from '@app/storage';
 import { UnrecoverableError } from 'bullmq';
@@ -6,14 +7,18 @@ import { UnrecoverableError } from 'bullmq';
 import { ImageDownloadError } from '../upload/image-download';
 import {
   describeFailure,
-  FAL_UNAVAILABLE_REASON,
+  errorCodeFor,
   FalOutageError,
   failureClass,
   isPermanent,
+  operatorReason,
 } from './job-failure';
 
+const FAL_UNAVAILABLE_REASON = failureMessage('fal_unavailable');
+
 describe('scrape failures', () => {
-  // The contract: a failed scrape is permanent, refunded at once with a message the user can act on.
+  // The contract: a failed scrape is permanent, refunded at once with a message the user can act on
+  // (naming the blog's host, not the scraper's words).
   it.each([
     ['dns_failed', 'The blog at nonexistent.invalid could not be found; check the address.'],
     ['timeout', 'The blog at slow.example did not answer within 10 s; use another link.'],
@@ -22,7 +27,10 @@ describe('scrape failures', () => {
     const error = new ScrapeError(code, message);
     expect(isPermanent(error)).toBe(true);
     expect(failureClass(error)).toBe('blog');
-    expect(describeFailure(error, 1)).toBe(`Could not use the blog post: ${message}`);
+    expect(describeFailure(error, { blogUrl: 'https://blog.example/post' })).toMatch(
+      /^(We couldn't reach the blog post|The blog post) at blog\.example\b.*credits were refunded/,
+    );
+    expect(operatorReason(error, 1)).toContain(message);
   });
 
   it('retries a blog server that answered 503', () => {
@@ -41,7 +49,7 @@ describe('fal failures', () => {
       );
       expect(isPermanent(error)).toBe(false);
       expect(failureClass(error)).toBe('fal_unreachable');
-      expect(describeFailure(error, 5)).toBe(FAL_UNAVAILABLE_REASON);
+      expect(describeFailure(error)).toBe(FAL_UNAVAILABLE_REASON);
     },
   );
 
@@ -49,24 +57,26 @@ describe('fal failures', () => {
     const error = new FalOutageError('locked');
     expect(isPermanent(error)).toBe(true);
     expect(failureClass(error)).toBe('fal_unreachable');
-    expect(describeFailure(error, 1)).toBe(FAL_UNAVAILABLE_REASON);
+    expect(describeFailure(error)).toBe(FAL_UNAVAILABLE_REASON);
   });
 
-  it('a rejected input (422) is permanent and says fal refused', () => {
+  it("a rejected input (422) is permanent; the user is told it failed, operators fal's words", () => {
     const error = new FalPermanentError('fal rejected the input: prompt: too long', 422);
     expect(isPermanent(error)).toBe(true);
     expect(failureClass(error)).toBe('fal_rejected');
-    expect(describeFailure(error, 1)).toBe(
-      'fal.ai refused the request: fal rejected the input: prompt: too long',
+    expect(describeFailure(error)).toBe(failureMessage('generation_failed'));
+    expect(operatorReason(error, 1)).toBe(
+      'generation_failed after 1 attempt: fal rejected the input: prompt: too long',
     );
   });
 
-  it('an unreachable fal is retried, and its final message counts the attempts', () => {
+  it('an unreachable fal is retried; its final reason for operators counts the attempts', () => {
     const error = new FalTransientError('fal answered 503 to submit', 503);
     expect(isPermanent(error)).toBe(false);
     expect(failureClass(error)).toBe('fal_unreachable');
-    expect(describeFailure(error, 5)).toBe(
-      'fal.ai could not be reached after 5 attempts: fal answered 503 to submit',
+    expect(describeFailure(error)).toBe(FAL_UNAVAILABLE_REASON);
+    expect(operatorReason(error, 5)).toBe(
+      'fal_unavailable after 5 attempts: fal answered 503 to submit',
     );
   });
 });
@@ -76,9 +86,8 @@ describe('image download failures', () => {
     const error = new ImageDownloadError('the image host evil.example is not one of fal', true);
     expect(isPermanent(error)).toBe(true);
     expect(failureClass(error)).toBe('download');
-    expect(describeFailure(error, 1)).toBe(
-      'Could not fetch the generated image: the image host evil.example is not one of fal',
-    );
+    expect(describeFailure(error)).toBe(failureMessage('generation_failed'));
+    expect(operatorReason(error, 1)).toContain('the image host evil.example is not one of fal');
   });
 
   it('a timeout is retried', () => {
@@ -96,7 +105,9 @@ describe('storage failures', () => {
   ])('%s', (_label, error, permanent) => {
     expect(isPermanent(error)).toBe(permanent);
     expect(failureClass(error)).toBe('storage');
-    expect(describeFailure(error, 2)).toBe(`Could not store the image: ${error.message}`);
+    expect(describeFailure(error)).toBe(failureMessage('storage_failed'));
+    expect(describeFailure(error)).not.toContain(error.message);
+    expect(operatorReason(error, 2)).toContain(error.message);
   });
 });
 
@@ -105,9 +116,8 @@ describe('anything else', () => {
     const error = new Error('connection terminated');
     expect(isPermanent(error)).toBe(false);
     expect(failureClass(error)).toBe('other');
-    expect(describeFailure(error, 3)).toBe(
-      'Generation failed after 3 attempts: connection terminated',
-    );
+    expect(describeFailure(error)).toBe(failureMessage('internal_error'));
+    expect(operatorReason(error, 3)).toBe('internal_error after 3 attempts: connection terminated');
   });
 
   it("BullMQ's UnrecoverableError is permanent", () => {
@@ -117,6 +127,37 @@ describe('anything else', () => {
 
   it('a thrown non-Error is described by its text', () => {
     expect(isPermanent('boom')).toBe(false);
-    expect(describeFailure('boom', 1)).toBe('Generation failed after 1 attempts: boom');
+    expect(operatorReason('boom', 1)).toBe('internal_error after 1 attempt: boom');
+  });
+});
+
+describe('error codes: every failure class has a stable word clients branch on', () => {
+  it.each([
+    ['a blog that timed out', new ScrapeError('timeout', 'x'), 'blog_unreachable'],
+    ['a blog whose host is unknown', new ScrapeError('dns_failed', 'x'), 'blog_unreachable'],
+    [
+      'a blog answering 404',
+      new ScrapeError('http_error', 'x', { status: 404 }),
+      'blog_unreachable',
+    ],
+    [
+      'a blog redirecting too often',
+      new ScrapeError('too_many_redirects', 'x'),
+      'blog_unreachable',
+    ],
+    ['a private blog address', new ScrapeError('blocked_url', 'x'), 'blog_blocked'],
+    ['a blog URL that is not http', new ScrapeError('bad_scheme', 'x'), 'blog_blocked'],
+    ['a blog that is not HTML', new ScrapeError('not_html', 'x'), 'blog_not_article'],
+    ['a blog page too large', new ScrapeError('too_large', 'x'), 'blog_not_article'],
+    ['a blog with no article', new ScrapeError('unreadable', 'x'), 'blog_not_article'],
+    ['a locked fal account', new FalAccountError('locked', 403), 'fal_unavailable'],
+    ['the outage deadline', new FalOutageError('unavailable'), 'fal_unavailable'],
+    ['fal out of reach', new FalTransientError('503', 503), 'fal_unavailable'],
+    ['a rejected input', new FalPermanentError('422', 422), 'generation_failed'],
+    ['an image off fal media', new ImageDownloadError('evil host', true), 'generation_failed'],
+    ['a storage failure', new StorageError('no bucket', false, 'NoSuchBucket'), 'storage_failed'],
+    ['anything else', new Error('connection terminated'), 'internal_error'],
+  ])('%s → %s', (_label, error, code) => {
+    expect(errorCodeFor(error)).toBe(code);
   });
 });

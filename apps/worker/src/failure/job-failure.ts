@@ -1,17 +1,12 @@
+import type { InfographErrorCode } from '@app/database';
+import { type FailureDetail, failureMessage } from '@app/infographs';
 import { FalAccountError, FalError, FalPermanentError } from '@app/fal';
 import type { FailureClass } from '@app/observability';
-import { ScrapeError } from '@app/scraper';
+import { ScrapeError, type ScrapeErrorCode } from '@app/scraper';
 import { StorageError } from '@app/storage';
 import { UnrecoverableError } from 'bullmq';
 
 import { ImageDownloadError } from '../upload/image-download';
-
-/**
- * What a user reads when fal.ai cannot take work from us at all (a bad key, a locked account, an
- * outage): never fal's own text, which may be about our account's billing.
- */
-export const FAL_UNAVAILABLE_REASON =
-  'fal.ai is unavailable right now; your credits were refunded.';
 
 /**
  * A submit the fal circuit breaker held past FAL_OUTAGE_DEADLINE_MS: fal did not come back in
@@ -62,25 +57,52 @@ export function failureClass(error: unknown): FailureClass {
   return 'other';
 }
 
-/** The `error_message` a user reads: what went wrong, in their terms. */
-export function describeFailure(error: unknown, attempts: number): string {
-  const message = error instanceof Error ? error.message : String(error);
+/** A blog that could not be used, by why: not there, not allowed, or not an article. */
+const BLOG_CODES: Record<ScrapeErrorCode, InfographErrorCode> = {
+  timeout: 'blog_unreachable',
+  dns_failed: 'blog_unreachable',
+  http_error: 'blog_unreachable',
+  too_many_redirects: 'blog_unreachable',
+  blocked_url: 'blog_blocked',
+  bad_scheme: 'blog_blocked',
+  not_html: 'blog_not_article',
+  too_large: 'blog_not_article',
+  unreadable: 'blog_not_article',
+};
+
+/** The `error_code` clients branch on (wire format: see INFOGRAPH_ERROR_CODES). */
+export function errorCodeFor(error: unknown): InfographErrorCode {
   if (error instanceof ScrapeError) {
-    return `Could not use the blog post: ${message}`;
+    return BLOG_CODES[error.code] ?? 'blog_unreachable';
   }
   if (error instanceof FalAccountError || error instanceof FalOutageError) {
-    return FAL_UNAVAILABLE_REASON;
+    return 'fal_unavailable';
   }
   if (error instanceof FalError) {
-    return isPermanent(error)
-      ? `fal.ai refused the request: ${message}`
-      : `fal.ai could not be reached after ${attempts} attempts: ${message}`;
+    return isPermanent(error) ? 'generation_failed' : 'fal_unavailable';
   }
   if (error instanceof ImageDownloadError) {
-    return `Could not fetch the generated image: ${message}`;
+    return 'generation_failed';
   }
   if (error instanceof StorageError) {
-    return `Could not store the image: ${message}`;
+    return 'storage_failed';
   }
-  return `Generation failed after ${attempts} attempts: ${message}`;
+  return 'internal_error';
+}
+
+/**
+ * The `error_message` a user reads: what went wrong, in their terms, by its code (a fal account
+ * problem, for one, is never told in fal's words, which may be about our billing).
+ */
+export function describeFailure(error: unknown, detail: FailureDetail = {}): string {
+  return failureMessage(errorCodeFor(error), detail);
+}
+
+/**
+ * What operators read (the logs, the job's failed reason on the queue dashboard): the code and
+ * the raw cause, fal's or S3's words included.
+ */
+export function operatorReason(error: unknown, attempts: number): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `${errorCodeFor(error)} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${message}`;
 }

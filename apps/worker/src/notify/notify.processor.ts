@@ -12,7 +12,8 @@ import { RealtimeEvents } from './realtime-events';
 
 /**
  * Tells the user an infograph is done (completed or failed): a real-time event to open pages and
- * an e-mail. A failure here retries the job and never touches the infograph's status.
+ * an e-mail (none for a cancel: the user asked for it). A failure here retries the job and never
+ * touches the infograph's status.
  */
 @Processor(QUEUES.notify)
 export class NotifyProcessor extends StepProcessor {
@@ -36,6 +37,10 @@ export class NotifyProcessor extends StepProcessor {
     // The event first and the e-mail last: nothing can fail after the e-mail went out, so a
     // retry never sends it twice.
     await this.events.publishOrThrow(infograph);
+    if (infograph.errorCode === 'cancelled') {
+      // The user did it themselves (their page hears of it): no e-mail about it.
+      return infograph.status;
+    }
     await this.sendMail(infograph.ownerEmail, infograph);
     this.logger.log(
       `infographId=${infograph.id} jobId=${job.id} queue=notify told ${infograph.ownerEmail}: ${infograph.status}`,

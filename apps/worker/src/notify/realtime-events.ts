@@ -1,13 +1,10 @@
 import type { Infograph } from '@app/database';
-import { infographUpdatedEvent } from '@app/infographs';
+import { infographUpdatedEvent, type InfographUpdateSource } from '@app/infographs';
 import { RealtimePublisher } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
 
 /** What an event says about an infograph: the row as the step that changed it left it. */
-export type InfographSnapshot = Pick<
-  Infograph,
-  'id' | 'userId' | 'status' | 'imageUrl' | 'errorMessage' | 'updatedAt'
->;
+export type InfographSnapshot = InfographUpdateSource & Pick<Infograph, 'userId'>;
 
 /** Tells the user's open pages about an infograph's current state. */
 @Injectable()

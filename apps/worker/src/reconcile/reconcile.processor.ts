@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import { Infograph } from '@app/database';
 import { FalGateway } from '@app/fal';
-import { StaleInfographsService } from '@app/infographs';
+import { failureMessage, StaleInfographsService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { InfographPipeline } from '@app/pipeline';
 import { JobProducer, QUEUES } from '@app/queues';
@@ -13,14 +13,14 @@ import { PinoLogger } from 'nestjs-pino';
 import { FalConfirmation } from '../fal-confirmation/fal-confirmation';
 import { inJobLogContext } from '../job-log-context';
 import { DeliveryRetention } from './delivery-retention';
-import { expiredAtFalReason, hasExpiredAtFal } from './fal-expiry';
 
 const BATCH = 200;
 
 /**
  * The backstop for whatever a crash, a lost job or a lost webhook left behind (run on a schedule,
  * see ReconcileScheduler; this worker runs one at a time): lost jobs are enqueued again, fal is
- * asked about webhooks that never came, and past the maximum age the request is given up.
+ * asked about webhooks that never came, and an infograph unfinished past GENERATION_TIMEOUT_MS
+ * from its create is given up, whatever it waits for.
  */
 @Processor(QUEUES.reconcile, { concurrency: 1 })
 export class ReconcileProcessor extends WorkerHost {
@@ -48,6 +48,13 @@ export class ReconcileProcessor extends WorkerHost {
   private async reconcile(jobId?: string): Promise<Record<string, number>> {
     const { pendingAfterMs, processingAfterMs } = this.config.reconcile;
     const counts = { submit: 0, upload: 0, polled: 0, expired: 0 };
+    // First, so nothing past the bound is requeued or polled again.
+    for (const i of await this.stale.findOverdue(
+      this.config.reconcile.generationTimeoutMs,
+      BATCH,
+    )) {
+      counts.expired += Number(await this.giveUp(i));
+    }
     for (const i of await this.stale.find('submit', pendingAfterMs, BATCH)) {
       counts.submit += Number(await this.producer.requeue('submit', { infographId: i.id }));
     }
@@ -66,14 +73,32 @@ export class ReconcileProcessor extends WorkerHost {
     return { ...counts, deliveriesPruned: await this.retention.prune() };
   }
 
-  /** Asks fal about a request whose webhook never came, and continues as if it had. */
-  private async pollFal(i: Infograph, jobId?: string): Promise<'polled' | 'expired'> {
-    const { maxAgeMs } = this.config.reconcile;
-    if (hasExpiredAtFal(i, maxAgeMs, Date.now())) {
-      await this.fal.cancel(i.falRequestId as string).catch(() => undefined);
-      await this.pipeline.fail(i.id, expiredAtFalReason(maxAgeMs), 'timeout');
-      return 'expired';
+  /**
+   * Past the generation timeout: failed `timed_out` and refunded (once: it loses cleanly to an
+   * image that completed it meanwhile), then cancelled at fal if fal has it, best effort — a
+   * result fal still sends finds the row terminal and is ignored. A submit job still held or
+   * retrying finds it failed and stops.
+   */
+  private async giveUp(i: Infograph): Promise<boolean> {
+    const timeoutMs = this.config.reconcile.generationTimeoutMs;
+    const failed = await this.pipeline.fail(i.id, {
+      code: 'timed_out',
+      reason: failureMessage('timed_out', { timeoutMs }),
+      reasonClass: 'timeout',
+    });
+    if (failed && i.falRequestId) {
+      await this.fal.cancel(i.falRequestId).catch(() => undefined);
     }
+    if (failed) {
+      this.logger.warn(
+        `infographId=${i.id} queue=reconcile timed out: ${i.status}${i.falRequestId ? ` at fal as ${i.falRequestId}` : ''}, unfinished ${Math.round((Date.now() - i.createdAt.getTime()) / 1000)} s after its create`,
+      );
+    }
+    return failed;
+  }
+
+  /** Asks fal about a request whose webhook never came, and continues as if it had. */
+  private async pollFal(i: Infograph, jobId?: string): Promise<'polled'> {
     try {
       await this.confirmation.confirm(i);
     } catch (error) {

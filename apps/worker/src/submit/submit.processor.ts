@@ -83,7 +83,7 @@ export class SubmitProcessor extends StepProcessor {
       await this.events.publish(submittedRow);
       return requestId;
     } catch (error) {
-      return this.failures.handle(job, infograph.id, error);
+      return this.failures.handle(job, infograph.id, error, { blogUrl: infograph.blogUrl });
     }
   }
 }

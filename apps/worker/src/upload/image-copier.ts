@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import type { Infograph } from '@app/database';
-import { OBJECT_STORAGE, ObjectStorage, storageKeyFor } from '@app/storage';
+import { OBJECT_STORAGE, ObjectStorage, storageKeyFor, storageKeysFor } from '@app/storage';
 import { Inject, Injectable } from '@nestjs/common';
 
 import { downloadImage } from './image-download';
@@ -39,5 +39,11 @@ export class ImageCopier {
   /** Removes a copy whose infograph no longer exists. */
   discard(key: string): Promise<void> {
     return this.storage.delete(key);
+  }
+
+  /** Removes any copy of a failed infograph's image, whatever its type. */
+  async discardAny(infograph: Pick<Infograph, 'id' | 'userId'>): Promise<void> {
+    const keys = storageKeysFor({ userId: infograph.userId, infographId: infograph.id });
+    await Promise.all(keys.map((key) => this.storage.delete(key)));
   }
 }

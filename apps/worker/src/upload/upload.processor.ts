@@ -34,6 +34,11 @@ export class UploadProcessor extends StepProcessor {
   protected async run(job: Job<JobData<'upload'>>): Promise<string> {
     const found = await this.state.find(job.data.infographId);
     if (!found || found.status !== 'processing') {
+      if (found?.status === 'failed') {
+        // A failed infograph keeps no image, but an earlier run of this job may have written its
+        // copy and died before completing the row, which was then cancelled or given up.
+        await this.copier.discardAny(found);
+      }
       return skippedBecause(found?.status, 'processing');
     }
     try {
@@ -53,11 +58,15 @@ export class UploadProcessor extends StepProcessor {
         this.logger.log(
           `infographId=${infograph.id} jobId=${job.id} queue=upload stored ${stored.key} (${stored.bytes} bytes)`,
         );
-      } else if (!(await this.state.find(infograph.id))) {
-        // Its owner deleted the account while the image was being copied: the account's images
-        // were already deleted, so this copy must not outlive the infograph.
-        await this.copier.discard(stored.key);
-        return 'skipped: the infograph was deleted while its image was copied; the copy is removed';
+      } else {
+        // Its owner cancelled or deleted it (or the whole account) while the image was being
+        // copied: it was refunded, or its images were already deleted, so this copy must not
+        // outlive it. A row another run completed keeps the object (the same key).
+        const now = await this.state.find(infograph.id);
+        if (!now || now.status === 'failed') {
+          await this.copier.discard(stored.key);
+          return `skipped: the infograph was ${now ? 'failed (cancelled or given up)' : 'deleted'} while its image was copied; the copy is removed`;
+        }
       }
       return stored.url;
     } catch (error) {

@@ -27,6 +27,7 @@ export {
   TERMINAL_STATUSES,
   isTerminal,
 } from './infograph-status';
+export { INFOGRAPH_ERROR_CODES, type InfographErrorCode } from './infograph-error-code';
 export { LEDGER_REASONS, type LedgerReason } from './credit-ledger-entry.entity';
 export { FAL_WEBHOOK_OUTCOMES, type FalWebhookOutcome } from './fal-webhook-delivery.entity';
 export { API_TOKEN_KINDS, type ApiTokenKind } from './api-token.entity';

@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
+import type { InfographErrorCode } from './infograph-error-code';
 import { INFOGRAPH_STATUSES, type InfographStatus } from './infograph-status';
 import { User } from './user.entity';
 
@@ -84,6 +85,10 @@ export class Infograph {
 
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
+
+  /** Why it failed, as a stable word (INFOGRAPH_ERROR_CODES); null unless failed. */
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
+  errorCode!: InfographErrorCode | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -4,6 +4,7 @@ import { LedgerAdjustments1796100000000 } from './1796100000000-ledger-adjustmen
 import { FalWebhookDeliveries1796200000000 } from './1796200000000-fal-webhook-deliveries';
 import { Accounts1796300000000 } from './1796300000000-accounts';
 import { CreditPurchases1796400000000 } from './1796400000000-credit-purchases';
+import { InfographErrorCode1796500000000 } from './1796500000000-infograph-error-code';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,4 +15,5 @@ export const MIGRATIONS: Function[] = [
   FalWebhookDeliveries1796200000000,
   Accounts1796300000000,
   CreditPurchases1796400000000,
+  InfographErrorCode1796500000000,
 ];

@@ -1,5 +1,18 @@
-import { INFOGRAPH_STATUSES, type Infograph, type InfographStatus } from '@app/database';
-import { ASPECT_RATIOS, InfographUpdate, RESOLUTIONS, toInfographUpdate } from '@app/infographs';
+import {
+  INFOGRAPH_ERROR_CODES,
+  INFOGRAPH_STATUSES,
+  type Infograph,
+  type InfographErrorCode,
+  type InfographStatus,
+} from '@app/database';
+import {
+  ASPECT_RATIOS,
+  INFOGRAPH_STAGES,
+  type InfographStage,
+  InfographUpdate,
+  RESOLUTIONS,
+  toInfographUpdate,
+} from '@app/infographs';
 import { ApiProperty } from '@nestjs/swagger';
 
 /**
@@ -55,6 +68,15 @@ export class InfographResponse implements InfographUpdate {
   })
   error_message!: string | null;
 
+  @ApiProperty({
+    enum: INFOGRAPH_ERROR_CODES,
+    nullable: true,
+    example: null,
+    description:
+      'Why it failed, as a stable word to branch on (`cancelled` when its user cancelled it); null unless failed',
+  })
+  error_code!: InfographErrorCode | null;
+
   @ApiProperty({ type: 'integer', example: 1 })
   credits_charged!: number;
 
@@ -63,6 +85,24 @@ export class InfographResponse implements InfographUpdate {
 
   @ApiProperty({ format: 'date-time' })
   updated_at!: string;
+
+  @ApiProperty({
+    enum: INFOGRAPH_STAGES,
+    example: 'completed',
+    description:
+      '`queued` (not yet at fal.ai), `generating`, `uploading` (copying the image), then `completed` or `failed`',
+  })
+  stage!: InfographStage;
+
+  @ApiProperty({ format: 'date-time', description: 'When its clock started: its create' })
+  started_at!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 21500,
+    description: 'Milliseconds since started_at: to now while unfinished, to its end once finished',
+  })
+  elapsed_ms!: number;
 
   static from(i: Infograph): InfographResponse {
     const update = toInfographUpdate(i);
@@ -79,9 +119,13 @@ export class InfographResponse implements InfographUpdate {
       width: i.width,
       height: i.height,
       error_message: update.error_message,
+      error_code: update.error_code,
       credits_charged: i.creditsCharged,
       created_at: i.createdAt.toISOString(),
       updated_at: update.updated_at,
+      stage: update.stage,
+      started_at: i.createdAt.toISOString(),
+      elapsed_ms: update.elapsed_ms as number,
     };
   }
 }

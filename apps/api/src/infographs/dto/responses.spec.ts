@@ -35,15 +35,18 @@ describe('infograph responses', () => {
       width: 1376,
       height: 768,
       errorMessage: null,
+      errorCode: null,
       creditsCharged: 1,
       createdAt: new Date('2025-11-22T10:30:00.000Z'),
       updatedAt: new Date('2025-11-22T10:30:45.000Z'),
+      completedAt: new Date('2025-11-22T10:30:42.000Z'),
     });
     const status =
       `{"id":"${ID}","status":"completed","prompt":"p","blog_url":null,"aspect_ratio":"16:9",` +
       `"resolution":"1K","request_id":"req-1","image_url":"http://127.0.0.1:3000/files/x.png",` +
-      `"width":1376,"height":768,"error_message":null,"credits_charged":1,` +
-      `"created_at":"2025-11-22T10:30:00.000Z","updated_at":"2025-11-22T10:30:45.000Z"}`;
+      `"width":1376,"height":768,"error_message":null,"error_code":null,"credits_charged":1,` +
+      `"created_at":"2025-11-22T10:30:00.000Z","updated_at":"2025-11-22T10:30:45.000Z",` +
+      `"stage":"completed","started_at":"2025-11-22T10:30:00.000Z","elapsed_ms":42000}`;
     expect(JSON.stringify(InfographResponse.from(row))).toBe(status);
     expect(JSON.stringify(InfographPageResponse.from({ items: [row], nextCursor: null }))).toBe(
       `{"items":[${status}],"next_cursor":null}`,
