@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { creditsAdjust, creditsCheck, creditsGrant } from './credit-commands';
 import { falSmoke } from './fal-commands';
+import { infographRerun } from './infograph-commands';
 import { tokenCreate, tokenList, tokenRevoke } from './token-commands';
 import { userCreate, usersList } from './user-commands';
 
@@ -14,5 +15,6 @@ export const COMMANDS: Record<string, Command> = {
   'credits:adjust': creditsAdjust,
   'users:list': usersList,
   'credits:check': creditsCheck,
+  'infograph:rerun': infographRerun,
   'fal:smoke': falSmoke,
 };

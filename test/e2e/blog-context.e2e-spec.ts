@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
+import { failedReasonOf } from '../support/job-failure';
 import { assertLedgerConsistent } from '../support/ledger';
 
 /**
@@ -82,8 +83,10 @@ describe('blog context: one scrape per create request', () => {
     for (const id of ids) {
       expect(await flow.waitForTerminal(token, id)).toMatchObject({
         status: 'failed',
-        error_message: expect.stringMatching(/^Could not use the blog post: .*404/),
+        error_code: 'blog_unreachable',
+        error_message: expect.stringMatching(/^We couldn't reach the blog post at 127\.0\.0\.1\./),
       });
+      expect(await failedReasonOf(flow, 'submit', id)).toMatch(/404/);
     }
     expect(hits.get('/missing')).toBe(1);
     expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(4);

@@ -1,3 +1,5 @@
+import { failureMessage, InfographStateService } from '@app/infographs';
+
 import { runNode } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-app';
 
@@ -93,6 +95,58 @@ describe('CLI', () => {
       ['adjustment', -3, 'dup'],
       ['grant', 5, 'starting credits'],
     ]);
+    expect((await cli('credits:check')).stdout).toBe('Ledger check passed.\n');
+  });
+
+  it("re-runs a user's failed infograph as a new, charged one; --free grants the cost first", async () => {
+    const email = `rerun-${Date.now()}@test.local`;
+    const created = await cli('user:create', '--email', email, '--credits', '1');
+    const token = /API token \(shown once\): (\S+)/.exec(created.stdout)?.[1];
+    const made = await api.request('POST', '/api/infographs/create/', {
+      token,
+      body: { prompt: 'again please', aspect_ratio: '1:1' },
+    });
+    const id = made.body.infographs[0].id as string;
+    // No worker here: fail it the way a job would (failed and refunded once).
+    await api.app.get(InfographStateService).failAndRefund(id, {
+      code: 'generation_failed',
+      reason: failureMessage('generation_failed'),
+      reasonClass: 'fal_error',
+    });
+
+    const charged = await cli('infograph:rerun', '--id', id);
+    expect(charged).toMatchObject({ code: 0, stderr: '' });
+    const newId = new RegExp(
+      `Re-ran failed infograph ${id} \\(generation_failed\\) for ${email} as (\\S+)\\.`,
+    ).exec(charged.stdout)?.[1];
+    expect(charged.stdout).toContain('Charged 1 credits; balance is now 0.');
+    const fresh = await api.request('GET', `/api/infographs/status/${newId}/`, { token });
+    expect(fresh.body).toMatchObject({
+      status: 'pending',
+      prompt: 'again please',
+      aspect_ratio: '1:1',
+    });
+
+    const short = await cli('infograph:rerun', '--id', id);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/--free/);
+
+    const free = await cli('infograph:rerun', '--id', id, '--free', '--note', 'ticket 7', '--json');
+    expect(free.code).toBe(0);
+    expect(JSON.parse(free.stdout)).toMatchObject({ charged: 1, granted: 1, balance: 0 });
+    const ledger = await api.request('GET', '/api/credits/', { token });
+    expect(
+      (ledger.body.entries as { amount: number; reason: string; note: string | null }[])
+        .slice(0, 2)
+        .map((e) => [e.reason, e.amount, e.note])
+        .sort(),
+    ).toEqual([
+      ['charge', -1, null],
+      ['grant', 1, `free re-run of failed infograph ${id}: ticket 7`],
+    ]);
+
+    expect((await cli('infograph:rerun', '--id', newId!)).stderr).toMatch(/is pending, not failed/);
+    expect((await cli('infograph:rerun', '--id', 'nope')).code).toBe(2);
     expect((await cli('credits:check')).stdout).toBe('Ledger check passed.\n');
   });
 

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { InfographCreationService } from '@app/infographs';
+import { failureMessage, InfographCreationService } from '@app/infographs';
 import { QUEUES } from '@app/queues';
 import { SCRAPER_OPTIONS, type ScraperOptions } from '@app/scraper';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -13,12 +13,16 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { aUserWithCredits } from '../support/factories';
 import { issuedWebhookPath } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
+import { failedReasonOf } from '../support/job-failure';
 import { assertLedgerConsistent } from '../support/ledger';
 import { S3TestServer, startS3Server } from '../support/s3-server';
 import { testConfig } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
-/** Every promise here ends the same way: failed, a message a user can read, one refund. */
+/**
+ * Every promise here ends the same way: failed, with a stable `error_code` and a message written
+ * for the user (never the raw cause, which the job's failed reason keeps for operators), one refund.
+ */
 async function refunds(flow: Flow, id: string): Promise<number> {
   const [{ n }] = await flow.api.dataSource.query<{ n: number }[]>(
     `SELECT count(*)::int AS n FROM credit_ledger WHERE infograph_id = $1 AND reason = 'refund'`,
@@ -103,8 +107,11 @@ describe('failure paths: failed with a readable reason and refunded exactly once
     const prompt = `unreachable ${Date.now()} [sim:submit-500]`;
     const { id, token } = await createOne(flow, { prompt });
     const done = await flow.waitForTerminal(token, id);
-    expect(done.status).toBe('failed');
-    expect(done.error_message).toMatch(/^fal\.ai could not be reached after 3 attempts: .*500/);
+    expect(done).toMatchObject({ status: 'failed', error_code: 'fal_unavailable' });
+    expect(done.error_message).toBe(failureMessage('fal_unavailable'));
+    expect(await failedReasonOf(flow, 'submit', id)).toMatch(
+      /^fal_unavailable after 3 attempts: .*500/,
+    );
     expect(await refunds(flow, id)).toBe(1);
     // JOB_ATTEMPTS is 3 in the flow, and the fal client does not retry a 500 by itself.
     expect(await submitsOf(flow, prompt)).toEqual(['error-500', 'error-500', 'error-500']);
@@ -114,8 +121,14 @@ describe('failure paths: failed with a readable reason and refunded exactly once
     const prompt = `refused ${Date.now()} [sim:submit-422]`;
     const { id, token } = await createOne(flow, { prompt });
     const done = await flow.waitForTerminal(token, id);
-    expect(done.status).toBe('failed');
-    expect(done.error_message).toMatch(/^fal\.ai refused the request: fal rejected the input: /);
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'generation_failed',
+      error_message: failureMessage('generation_failed'),
+    });
+    expect(await failedReasonOf(flow, 'submit', id)).toMatch(
+      /^generation_failed after 1 attempt: fal rejected the input: /,
+    );
     expect(await refunds(flow, id)).toBe(1);
     expect(await submitsOf(flow, prompt)).toEqual(['error-422']);
   });
@@ -132,9 +145,12 @@ describe('failure paths: failed with a readable reason and refunded exactly once
         blog_url: `http://${blogHost}/post`,
       });
       const done = await flow.waitForTerminal(token, id);
-      expect(done.status).toBe('failed');
-      expect(done.error_message).toMatch(
-        /^Could not use the blog post: The blog at 127\.0\.0\.1 did not answer within/,
+      expect(done).toMatchObject({ status: 'failed', error_code: 'blog_unreachable' });
+      expect(done.error_message).toBe(
+        "We couldn't reach the blog post at 127.0.0.1. Your credits were refunded — check the link, or try again later.",
+      );
+      expect(await failedReasonOf(flow, 'submit', id)).toMatch(
+        /The blog at 127\.0\.0\.1 did not answer within/,
       );
       expect(await refunds(flow, id)).toBe(1);
       // Permanent: one attempt, not JOB_ATTEMPTS.
@@ -158,7 +174,7 @@ describe('failure paths: failed with a readable reason and refunded exactly once
 
   it.each([
     ['answers 500 every time', '/broken.png', /the image host answered 500$/],
-    ['never answers', '/silent.png', /^Could not fetch the generated image: download failed: /],
+    ['never answers', '/silent.png', /^generation_failed after 3 attempts: download failed: /],
   ])(
     'fails after JOB_ATTEMPTS downloads when the media host %s, refunded once',
     async (_name, path, reason) => {
@@ -168,9 +184,12 @@ describe('failure paths: failed with a readable reason and refunded exactly once
       });
       expect(hook.status).toBe(200);
       const done = await flow.waitForTerminal(token, id);
-      expect(done.status).toBe('failed');
-      expect(done.error_message).toMatch(/^Could not fetch the generated image: /);
-      expect(done.error_message).toMatch(reason);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_code: 'generation_failed',
+        error_message: failureMessage('generation_failed'),
+      });
+      expect(await failedReasonOf(flow, 'upload', id)).toMatch(reason);
       expect(await refunds(flow, id)).toBe(1);
       expect(mediaHits[path]).toBe(3);
       delete mediaHits[path];
@@ -262,8 +281,13 @@ describe('storage that is misconfigured', () => {
   it('fails an upload to a bucket that does not exist with a readable reason, refunded once', async () => {
     const { id, token } = await createOne(flow, { prompt: 'into the void' });
     const done = await flow.waitForTerminal(token, id, 30_000);
-    expect(done.status).toBe('failed');
-    expect(done.error_message).toMatch(/^Could not store the image: .*NoSuchBucket/);
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'storage_failed',
+      error_message: failureMessage('storage_failed'),
+    });
+    // The bucket's name and S3's code are for operators, not the user.
+    expect(await failedReasonOf(flow, 'upload', id)).toMatch(/^storage_failed .*NoSuchBucket/);
     expect(await refunds(flow, id)).toBe(1);
     await assertLedgerConsistent(flow.api.dataSource);
   });

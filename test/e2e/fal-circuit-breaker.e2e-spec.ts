@@ -1,3 +1,5 @@
+import { failureMessage } from '@app/infographs';
+
 import { HealthServer } from '../../apps/worker/src/health/health-server';
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
@@ -12,7 +14,7 @@ import { waitFor } from '../support/wait-for';
  * fal-sim's `accountError` fault plays fal refusing every call.
  */
 
-const UNAVAILABLE = 'fal.ai is unavailable right now; your credits were refunded.';
+const UNAVAILABLE = failureMessage('fal_unavailable');
 
 async function setAccountError(flow: Flow, accountError: 0 | 401 | 403 | 503): Promise<void> {
   const response = await fetch(`${flow.simUrl}/_sim/faults`, {
@@ -169,8 +171,11 @@ describe('fal circuit breaker: fal out of reach for everyone', () => {
   it('still fails at once only the infograph fal rejects (422), without opening', async () => {
     const rejected = await create(flow, 1, `refused ${Date.now()} [sim:submit-422]`);
     const done = await flow.waitForTerminal(rejected.token, rejected.ids[0]);
-    expect(done.status).toBe('failed');
-    expect(done.error_message).toMatch(/^fal\.ai refused the request: fal rejected the input: /);
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'generation_failed',
+      error_message: failureMessage('generation_failed'),
+    });
     expect((await readiness(flow)).body.checks.fal_circuit).toEqual({ state: 'closed' });
     const fine = await create(flow, 1);
     expect((await flow.waitForTerminal(fine.token, fine.ids[0])).status).toBe('completed');
@@ -201,7 +206,11 @@ describe('fal circuit breaker: past the outage deadline', () => {
 
     for (const id of ids) {
       const done = await flow.waitForTerminal(token, id);
-      expect(done).toMatchObject({ status: 'failed', error_message: UNAVAILABLE });
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_code: 'fal_unavailable',
+        error_message: UNAVAILABLE,
+      });
     }
     expect(Date.now() - started).toBeGreaterThanOrEqual(deadlineMs);
     expect(await ledgerOf(flow, userId)).toEqual({ charged: 2, refunds: 2, balance: 2 });

@@ -2,12 +2,14 @@
 // signed with the gateway_request_id of a request fal retried internally, safety blocks as an OK
 // with no images or as a content-checker ERROR, and the model's own inputs (`auto`,
 // safety_tolerance). Everything goes through the real flow: fal-sim, the api's webhook, the worker.
-import { SAFETY_BLOCK_REASON } from '@app/infographs';
+import { failureMessage } from '@app/infographs';
 
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
 import { assertLedgerConsistent } from '../support/ledger';
 import { httpRequest } from '../support/test-app';
+
+const SAFETY_BLOCK_REASON = failureMessage('content_blocked');
 import { waitFor } from '../support/wait-for';
 
 interface SimRequest {
@@ -109,7 +111,11 @@ describe('fal wire facts, end to end', () => {
   it('fails a safety block (an OK with no images) clearly and refunds it exactly once', async () => {
     const { token, id } = await create({ prompt: 'Blocked [sim:empty-images,dup]' }, 3);
     const done = await finished(token, id);
-    expect(done).toMatchObject({ status: 'failed', error_message: SAFETY_BLOCK_REASON });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'content_blocked',
+      error_message: SAFETY_BLOCK_REASON,
+    });
     const sim = await delivered(done.request_id);
     // Both copies of the OK were taken (2xx), and changed nothing the second time.
     expect(sim.webhook.attempts.map((a) => a.statusCode)).toEqual([200, 200]);
@@ -121,7 +127,11 @@ describe('fal wire facts, end to end', () => {
   it('reads an ERROR saying a content checker flagged the prompt as a safety block', async () => {
     const { token, id } = await create({ prompt: 'Flagged [sim:fail-422]' }, 2);
     const done = await finished(token, id);
-    expect(done).toMatchObject({ status: 'failed', error_message: SAFETY_BLOCK_REASON });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'content_blocked',
+      error_message: SAFETY_BLOCK_REASON,
+    });
     expect(await refunds(token)).toBe(1);
     expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(2);
   });

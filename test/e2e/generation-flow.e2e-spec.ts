@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { failureMessage } from '@app/infographs';
 import { SCRAPER_OPTIONS, type ScraperOptions } from '@app/scraper';
 
 import { aUserWithCredits } from '../support/factories';
@@ -115,8 +116,12 @@ describe('generation flow: create → submit → webhook → upload → complete
       body: { prompt: 'Broken [sim:fail]' },
     });
     const done = await flow.waitForTerminal(token, created.body.infographs[0].id);
-    expect(done.status).toBe('failed');
-    expect(done.error_message).toMatch(/fal/);
+    // What the user reads is written for them: fal's own words stay in the logs.
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_code: 'generation_failed',
+      error_message: failureMessage('generation_failed'),
+    });
     const credits = await flow.api.request('GET', '/api/credits/', { token });
     expect(credits.body.balance).toBe(2);
     expect(
@@ -133,7 +138,8 @@ describe('generation flow: create → submit → webhook → upload → complete
     const done = await flow.waitForTerminal(token, created.body.infographs[0].id);
     expect(done).toMatchObject({
       status: 'failed',
-      error_message: expect.stringMatching(/flagged as unsafe/),
+      error_code: 'content_blocked',
+      error_message: failureMessage('content_blocked'),
     });
   });
 
@@ -169,7 +175,8 @@ describe('generation flow: create → submit → webhook → upload → complete
     const done = await flow.waitForTerminal(token, created.body.infographs[0].id);
     expect(done).toMatchObject({
       status: 'failed',
-      error_message: expect.stringMatching(/^Could not use the blog post: .*169\.254\.169\.254/),
+      error_code: 'blog_blocked',
+      error_message: expect.stringMatching(/^The blog post at 169\.254\.169\.254 can't be used/),
     });
     expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
   });
@@ -192,11 +199,11 @@ describe('generation flow: create → submit → webhook → upload → complete
         body: { prompt: 'p', blog_url: 'https://nonexistent.invalid/post' },
       });
       const done = await flow.waitForTerminal(token, created.body.infographs[0].id);
-      expect(done.status).toBe('failed');
+      expect(done).toMatchObject({ status: 'failed', error_code: 'blog_unreachable' });
       // JOB_ATTEMPTS is 3 in the flow: a retried failure would have looked the host up 3 times.
       expect(lookups).toEqual(['nonexistent.invalid']);
       expect(done.error_message).toMatch(
-        /^Could not use the blog post: The blog at nonexistent\.invalid could not be found/,
+        /^We couldn't reach the blog post at nonexistent\.invalid\. Your credits were refunded/,
       );
       expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
     } finally {

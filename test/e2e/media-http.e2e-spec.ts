@@ -7,6 +7,7 @@ import { buildFalSim, falSimUrl } from '../../apps/fal-sim/src/fal-sim.app';
 import { aUserWithCredits } from '../support/factories';
 import { issuedWebhookPath } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
+import { failedReasonOf } from '../support/job-failure';
 import { assertLedgerConsistent } from '../support/ledger';
 import { waitFor } from '../support/wait-for';
 
@@ -85,8 +86,10 @@ describe('fal media over http, with a FAL_KEY', () => {
       const before = mediaHits;
       const { id, token } = await deliverHttpImage(flow);
       const done = await flow.waitForTerminal(token, id);
-      expect(done.status).toBe('failed');
-      expect(done.error_message).toMatch(/^Could not fetch the generated image: .*https only/);
+      expect(done).toMatchObject({ status: 'failed', error_code: 'generation_failed' });
+      expect(await failedReasonOf(flow, 'upload', id)).toMatch(
+        /^generation_failed after 1 attempt: .*https only/,
+      );
       expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
       expect(mediaHits).toBe(before);
       await assertLedgerConsistent(flow.api.dataSource);

@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { InfographCreationService } from '@app/infographs';
+import { failureMessage, InfographCreationService } from '@app/infographs';
 import WebSocket from 'ws';
 
 import { NotifyProcessor } from '../../apps/worker/src/notify/notify.processor';
@@ -11,6 +11,7 @@ import { UploadProcessor } from '../../apps/worker/src/upload/upload.processor';
 import { aUserWithCredits } from '../support/factories';
 import { issuedWebhookPath } from '../support/fal-webhook-signing';
 import { Flow, startFlow } from '../support/flow';
+import { failedReasonOf } from '../support/job-failure';
 import { assertLedgerConsistent } from '../support/ledger';
 import { S3TestServer, startS3Server } from '../support/s3-server';
 import { TestSmtpServer, startSmtpServer } from '../support/smtp-server';
@@ -204,8 +205,13 @@ describe('failures that end in one refund', () => {
       });
       expect(hook.status).toBe(200);
       const done = await flow.waitForTerminal(token, id);
-      expect(done.status).toBe('failed');
-      expect(done.error_message).toMatch(reason);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_code: 'generation_failed',
+        error_message: failureMessage('generation_failed'),
+      });
+      // The exact cause is for operators: the upload job's failed reason.
+      expect(await failedReasonOf(flow, 'upload', id)).toMatch(reason);
       expect(await refunds(flow, id)).toBe(1);
       expect(forbiddenHits).toBe(0);
     },
@@ -236,8 +242,8 @@ describe('failures that end in one refund', () => {
 });
 
 describe('timeouts and outages', () => {
-  it('fails a request fal never finishes once it passes the maximum age, with one refund', async () => {
-    const flow = await startFlow({ RECONCILE_MAX_AGE_MS: '3000' });
+  it('gives up a request fal never finishes at GENERATION_TIMEOUT_MS, with one refund', async () => {
+    const flow = await startFlow({ GENERATION_TIMEOUT_MS: '3000' });
     try {
       const { token } = await aUserWithCredits(flow.api.app, 1);
       const created = await flow.api.request('POST', '/api/infographs/create/', {
@@ -245,10 +251,25 @@ describe('timeouts and outages', () => {
         body: { prompt: 'never [sim:stuck]' },
       });
       const id = created.body.infographs[0].id as string;
+      // On its way, the status says where it is and for how long.
+      const generating = await waitFor(
+        () => flow.api.request('GET', `/api/infographs/status/${id}/`, { token }),
+        (r) => r.body.status !== 'pending',
+        { describe: 'submitted' },
+      );
+      expect(generating.body).toMatchObject({
+        status: 'processing',
+        stage: 'generating',
+        started_at: generating.body.created_at,
+        elapsed_ms: expect.any(Number),
+      });
+      expect(generating.body.elapsed_ms).toBeGreaterThan(0);
       const done = await flow.waitForTerminal(token, id, 30_000);
       expect(done).toMatchObject({
         status: 'failed',
-        error_message: expect.stringMatching(/No result from fal.ai within/),
+        stage: 'failed',
+        error_code: 'timed_out',
+        error_message: failureMessage('timed_out', { timeoutMs: 3000 }),
       });
       expect(await refunds(flow, id)).toBe(1);
       expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
@@ -261,6 +282,43 @@ describe('timeouts and outages', () => {
       const view = (await atFal.json()) as { state: string; cancel?: { ignored: boolean } };
       expect(view.cancel).toBeDefined();
       expect(view.state).toBe(view.cancel?.ignored ? 'IN_PROGRESS' : 'CANCELLED');
+      await assertLedgerConsistent(flow.api.dataSource);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('gives up at GENERATION_TIMEOUT_MS an infograph that never reached fal, with one refund', async () => {
+    // Its submit job never ran and the reconciler would not requeue it in time: the bound holds
+    // whatever an infograph waits for (the fal circuit breaker's hold included).
+    const flow = await startFlow({
+      GENERATION_TIMEOUT_MS: '2000',
+      RECONCILE_PENDING_AFTER_MS: '600000',
+    });
+    try {
+      const { user, token } = await aUserWithCredits(flow.api.app, 1);
+      const { response } = await flow.api.app.get(InfographCreationService).create(
+        user.id,
+        {
+          prompt: 'never submitted',
+          blogUrl: null,
+          aspectRatio: '1:1',
+          resolution: '1K',
+          count: 1,
+        },
+        (made) => made,
+      );
+      const id = response.ids[0];
+      const waiting = await flow.api.request('GET', `/api/infographs/status/${id}/`, { token });
+      expect(waiting.body).toMatchObject({ status: 'pending', stage: 'queued' });
+      const done = await flow.waitForTerminal(token, id, 30_000);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_code: 'timed_out',
+        error_message: failureMessage('timed_out', { timeoutMs: 2000 }),
+      });
+      expect(await refunds(flow, id)).toBe(1);
+      expect((await flow.api.request('GET', '/api/credits/', { token })).body.balance).toBe(1);
       await assertLedgerConsistent(flow.api.dataSource);
     } finally {
       await flow.close();
@@ -286,7 +344,8 @@ describe('timeouts and outages', () => {
       const done = await flow.waitForTerminal(token, id, 40_000);
       expect(done).toMatchObject({
         status: 'failed',
-        error_message: expect.stringMatching(/^Could not store the image/),
+        error_code: 'storage_failed',
+        error_message: failureMessage('storage_failed'),
       });
       expect(await refunds(flow, id)).toBe(1);
       await assertLedgerConsistent(flow.api.dataSource);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { failureMessage } from '@app/infographs';
 import { FAILED_SUBJECT, READY_SUBJECT } from '@app/notifications';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -265,7 +266,12 @@ describe('the failed-infograph e-mail through the pipeline', () => {
     const mail = await smtp.waitForMessage((m) => m.envelopeTo.includes(user.email), 15_000);
     expect(mail.subject).toBe(FAILED_SUBJECT);
     expect(mail.text).toContain(`Reason: ${done.error_message}`);
-    expect(done.error_message).toMatch(/Invalid status code: 500/);
+    // Written for the user, by code: fal's "Invalid status code: 500" stays in the logs.
+    expect(done).toMatchObject({
+      error_code: 'generation_failed',
+      error_message: failureMessage('generation_failed'),
+    });
+    expect(mail.text).not.toContain('Invalid status code');
     expect(mail.text).toContain('We refunded 2 credits to your balance.');
     expect(mail.text).toContain(`Infographic id: ${id}`);
 
@@ -356,6 +362,8 @@ describe('queue dashboard retry and clean (ADMIN_QUEUE_ACTIONS=true)', () => {
     // What the dashboard shows as the job's result: why it did nothing.
     expect(String(rerun.returnvalue)).toMatch(/^skipped: the infograph is failed/);
     expect(String(rerun.returnvalue)).toMatch(/refunded/);
+    // …and what does run it again.
+    expect(String(rerun.returnvalue)).toContain('npm run cli -- infograph:rerun --id');
     const status = await flow.api.request('GET', `/api/infographs/status/${id}/`, { token });
     expect(status.body.status).toBe('failed');
     expect(await refunds(flow, id)).toBe(1);

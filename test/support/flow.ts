@@ -29,7 +29,12 @@ export interface Flow {
     token: string,
     id: string,
     timeoutMs?: number,
-  ): Promise<{ status: string; image_url: string | null; error_message: string | null }>;
+  ): Promise<{
+    status: string;
+    image_url: string | null;
+    error_message: string | null;
+    error_code: string | null;
+  }>;
   close(): Promise<void>;
 }
 

@@ -91,7 +91,8 @@ export class AppConfig {
     intervalMs: number;
     pendingAfterMs: number;
     processingAfterMs: number;
-    maxAgeMs: number;
+    /** GENERATION_TIMEOUT_MS: the longest an infograph stays unfinished, from its create. */
+    generationTimeoutMs: number;
   };
   /** The worker's fal circuit breaker, and how long a held infograph may wait (see .env.example). */
   readonly falBreaker: {
@@ -226,7 +227,7 @@ export class AppConfig {
       intervalMs: e.RECONCILE_INTERVAL_MS,
       pendingAfterMs: e.RECONCILE_PENDING_AFTER_MS,
       processingAfterMs: e.RECONCILE_PROCESSING_AFTER_MS,
-      maxAgeMs: e.RECONCILE_MAX_AGE_MS,
+      generationTimeoutMs: e.GENERATION_TIMEOUT_MS,
     };
     this.falBreaker = {
       failures: e.FAL_BREAKER_FAILURES,

@@ -318,11 +318,15 @@ export class Environment {
   @Min(0)
   RECONCILE_PROCESSING_AFTER_MS = 300000;
 
-  /** Past this age (longer than fal's ~2 h of webhook retries) it is cancelled, failed and refunded. */
+  /**
+   * The longest an infograph may stay unfinished, counted from its create: past it the reconciler
+   * gives it up (cancelled at fal if it is there, failed `timed_out`, refunded). A bound a user
+   * waits out, not fal's hours of webhook retries: a late result is ignored.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1000)
-  RECONCILE_MAX_AGE_MS = 3 * 60 * 60 * 1000;
+  GENERATION_TIMEOUT_MS = 15 * 60 * 1000;
 
   // --- fal circuit breaker (apps/worker/src/fal-breaker) ---
   /** Consecutive unanswered submits (5xx, timeouts, unreachable) within the window that open it. */
@@ -350,12 +354,13 @@ export class Environment {
 
   /**
    * How long after its create a `pending` infograph may wait for fal to come back; past it, still
-   * held by the breaker, it is failed and refunded ("fal.ai is unavailable right now").
+   * held by the breaker, it is failed and refunded (`fal_unavailable`). Above
+   * GENERATION_TIMEOUT_MS it has no effect: the generation timeout ends the wait first.
    */
   @Transform(toInt)
   @IsInt()
   @Min(1000)
-  FAL_OUTAGE_DEADLINE_MS = 30 * 60 * 1000;
+  FAL_OUTAGE_DEADLINE_MS = 10 * 60 * 1000;
 
   // --- blog scraping ---
   /** Tests only: host:port pairs the scraper may fetch although they are private. Never in production. */

@@ -11,6 +11,8 @@ export type FailureClass =
   | 'download'
   | 'storage'
   | 'timeout'
+  // The user cancelled it: counted apart, so failure-rate alerts can leave it out.
+  | 'cancelled'
   | 'other';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
