@@ -114,6 +114,13 @@ describe('web page: buying credits', () => {
       expect(page.url()).toBe(`${flow.api.url}/`);
       await expectBalance(page, 3);
 
+      // The balance must come by the socket's `credits.updated`, not by asking: once the page is
+      // live, reading the balance fails, so only the event can show the new one.
+      await page.locator('#connection[data-state="live"]').waitFor();
+      await page.route(
+        (url) => url.pathname === '/api/credits/' || url.pathname === '/api/credits',
+        (route) => route.abort(),
+      );
       const delivered = await deliver(
         flow.api.url,
         stripeEvent('checkout.session.completed', stripe.completeSession(session.id as string)),

@@ -72,7 +72,13 @@ describe('web page', () => {
         name: 'Download',
       });
       expect(await download.getAttribute('href')).toMatch(/\/files\/infographs\/.+\.png$/);
-      expect(await download.getAttribute('download')).toMatch(/^infographic-.+\.png$/);
+      // Named after the prompt, and saying which image it downloads.
+      expect(await download.getAttribute('download')).toBe(
+        'how-solar-panels-work-sim-slow-5000.png',
+      );
+      expect(await download.getAttribute('aria-label')).toBe(
+        'Download How solar panels work [sim:slow=5000]',
+      );
       expect(await page.evaluate('window.__sameDocument')).toBe(true);
       await expectBalance(page, 8);
       await screenshot(page, '03-completed-desktop');
@@ -115,8 +121,12 @@ describe('web page', () => {
 
       const failed = page.locator('#recent-grid .card[data-status="failed"]');
       await failed.waitFor({ timeout: 20_000 });
-      const reason = (await failed.locator('.card-reason').textContent()) ?? '';
-      expect(reason).toMatch(/500/);
+      // The server's words for people, never fal.ai's raw text.
+      const id = (await failed.getAttribute('data-id')) as string;
+      const status = await flow.api.request('GET', `/api/infographs/status/${id}/`, { token });
+      expect(status.body.error_code).toBe('generation_failed');
+      expect(await failed.locator('.card-reason').textContent()).toBe(status.body.error_message);
+      expect(status.body.error_message).not.toMatch(/Invalid status code|fal\.ai/);
       expect(await failed.locator('.refund').textContent()).toBe('1 credit refunded');
       // Charged 1 on create, refunded on failure: the balance shown comes back to 4.
       await expectBalance(page, 4);

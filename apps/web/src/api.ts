@@ -11,6 +11,7 @@ import type {
   Me,
   Prices,
   Purchase,
+  RegenerateRequest,
   Session,
   Status,
 } from './types';
@@ -87,6 +88,26 @@ export class ApiClient {
     return this.request<CreateResponse>('POST', '/api/infographs/create/', body, {
       'idempotency-key': idempotencyKey,
     });
+  }
+
+  /** Stops an unfinished infograph: failed, `error_code` `cancelled`, refunded (409 once finished). */
+  cancel(id: string): Promise<InfographView> {
+    return this.request<InfographView>('POST', `/api/infographs/${encodeURIComponent(id)}/cancel/`);
+  }
+
+  /** Removes it and its image (an unfinished one is cancelled first); 404 when already gone. */
+  deleteInfograph(id: string): Promise<void> {
+    return this.request('DELETE', `/api/infographs/${encodeURIComponent(id)}/`);
+  }
+
+  /** "Try again" and "variations": a charged create from `id`'s prompt and settings. */
+  regenerate(id: string, body: RegenerateRequest, idempotencyKey: string): Promise<CreateResponse> {
+    return this.request<CreateResponse>(
+      'POST',
+      `/api/infographs/${encodeURIComponent(id)}/regenerate/`,
+      body,
+      { 'idempotency-key': idempotencyKey },
+    );
   }
 
   apiKeys(): Promise<{ api_keys: ApiKey[] }> {

@@ -144,8 +144,8 @@ export class CreateForm {
     this.form.setAttribute('aria-busy', 'true');
     try {
       await this.options.submit(this.values(), this.idempotencyKey);
+      // The prompt stays, to tweak and send again; only a new key, so that is a new request.
       this.idempotencyKey = newKey();
-      this.prompt.value = '';
       this.refresh();
     } catch (error) {
       this.showError(error);
@@ -235,7 +235,7 @@ function chips(
 }
 
 /** Random hex; not `crypto.randomUUID`, which only exists on https and localhost pages. */
-function newKey(): string {
+export function newKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

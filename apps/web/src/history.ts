@@ -2,6 +2,7 @@ import type { ApiClient } from './api';
 import type { CardRegistry } from './cards';
 import { fromView } from './cards';
 import { byId } from './dom';
+import { FILTER_WORDS } from './infograph-words';
 import type { Status } from './types';
 import { STATUSES } from './types';
 
@@ -23,6 +24,12 @@ export class History {
     private readonly api: () => ApiClient,
     private readonly cards: CardRegistry,
   ) {
+    // The badges' words (index.html has them too, for the moment before this runs).
+    for (const option of this.filter.options) {
+      if ((STATUSES as readonly string[]).includes(option.value)) {
+        option.textContent = FILTER_WORDS[option.value as Status];
+      }
+    }
     this.filter.addEventListener('change', () => void this.reload());
     this.more.addEventListener('click', () => void this.load());
   }
@@ -68,10 +75,19 @@ export class History {
       if (generation === this.generation) {
         this.more.disabled = false;
         this.more.hidden = this.cursor === null;
-        this.empty.hidden = this.grid.childElementCount > 0 || this.error.textContent !== '';
+        this.showEmpty();
         this.grid.removeAttribute('aria-busy');
       }
     }
+  }
+
+  /** Says when the list is empty, and whether that is the filter's doing. */
+  showEmpty(): void {
+    const status = this.status();
+    this.empty.textContent = status
+      ? `No infographics with the status “${FILTER_WORDS[status]}”.`
+      : 'No infographics here yet.';
+    this.empty.hidden = this.grid.childElementCount > 0 || this.error.textContent !== '';
   }
 
   private status(): Status | undefined {

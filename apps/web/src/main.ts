@@ -1,32 +1,43 @@
 import { AccountDialog } from './account';
 import { ApiClient, ApiError, messageOf, publicApi } from './api';
 import { AuthScreen } from './auth';
-import { CardRegistry } from './cards';
+import { type Card, CardRegistry } from './cards';
 import { byId } from './dom';
-import { CreateForm, DEFAULT_PRICES, pricePerImage } from './form';
+import { CreateForm, DEFAULT_PRICES, newKey, pricePerImage } from './form';
 import { History } from './history';
 import { renderExamples, renderPricing } from './landing';
 import { type CheckoutReturn, type MailedLink, takeCheckoutReturn, takeMailedLink } from './links';
 import { clearNotice, notify } from './notice';
 import { Purchases } from './purchases';
 import { type Connection, LiveUpdates } from './socket';
-import type { CreateRequest, Me, Prices } from './types';
+import type { CreateRequest, CreateResponse, Me, Prices } from './types';
+import { Viewer } from './viewer';
 
 /** A developer's pasted API token (the "Use an API token" disclosure); sessions use a cookie. */
 const TOKEN_KEY = 'ainfographic.token';
 
-const cards = new CardRegistry();
+const cards = new CardRegistry({
+  cancel: cancelInfograph,
+  remove: deleteInfograph,
+  regenerate,
+  view: (card, from) => viewer.open(card, from),
+});
+/** A "try again" or "variations" key per source and count, reused if that request failed. */
+const regenerateKeys = new Map<string, string>();
 let api: ApiClient | null = null;
 let balance: number | null = null;
 let prices: Prices = DEFAULT_PRICES;
 let live: LiveUpdates | null = null;
+let connection: Connection = 'connecting';
 /** Stripe's return, kept until someone is signed in to follow it. */
 let pendingReturn: CheckoutReturn | null = null;
 
 const history = new History(() => requireApi(), cards);
+const viewer = new Viewer({ fetch: (id) => requireApi().status(id) });
 // Before the form, which asks it whether buying is offered.
 const purchases = new Purchases({
   api: () => requireApi(),
+  live: () => connection === 'live',
   refreshBalance,
   announce: notify,
   changed: () => form.refresh(),
@@ -118,7 +129,18 @@ async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Pr
       }),
     unfinished: () => cards.unfinished(),
     fetchStatus: (id) => client.status(id),
-    onConnection: showConnection,
+    onConnection: (state) => {
+      showConnection(state);
+      // Socket up: events sent while it was down are not replayed, so read the balance once.
+      if (state === 'live') {
+        void refreshBalance();
+      }
+      purchases.nudge();
+    },
+    onBalance: (value) => {
+      setBalance(value);
+      purchases.nudge();
+    },
     onUpdate: (update) => {
       if (cards.apply(update)) {
         // Completed changes nothing, failed refunds: either way, show the server's number.
@@ -145,6 +167,8 @@ function leave(): void {
   writeToken(null);
   purchases.stop();
   account.close();
+  viewer.close();
+  regenerateKeys.clear();
   cards.clear();
   byId('recent-grid').replaceChildren();
   byId('recent').hidden = true;
@@ -211,8 +235,21 @@ function setBalance(value: number): void {
 
 async function create(request: CreateRequest, idempotencyKey: string): Promise<void> {
   const response = await requireApi().create(request, idempotencyKey);
+  showCreated(response, { ...request, prompt: request.prompt.trim() });
+}
+
+/**
+ * New infographs (a create, a "try again", "variations") as cards in "Just created", newest
+ * first; the focus goes to that heading and the first new card is scrolled into view (on a phone
+ * it is below the form).
+ */
+function showCreated(
+  response: CreateResponse,
+  request: { prompt: string; aspect_ratio: string; resolution: string },
+): void {
   const recent = byId('recent-grid');
   const perImage = pricePerImage(prices, request.resolution);
+  const now = new Date().toISOString();
   // Newest first, in the order the api returned them.
   for (const infograph of [...response.infographs].reverse()) {
     const card = cards.add({
@@ -220,8 +257,10 @@ async function create(request: CreateRequest, idempotencyKey: string): Promise<v
       status: infograph.status,
       image_url: null,
       error_message: null,
+      error_code: null,
       updated_at: '',
-      prompt: request.prompt.trim(),
+      created_at: now,
+      prompt: request.prompt,
       aspect_ratio: request.aspect_ratio,
       resolution: request.resolution,
       credits: response.credits_used / response.infographs.length || perImage,
@@ -231,10 +270,88 @@ async function create(request: CreateRequest, idempotencyKey: string): Promise<v
   byId('recent').hidden = false;
   // "No infographics here yet" is no longer true; the history shows them on its next load.
   byId('history-empty').hidden = true;
+  byId('recent-title').focus({ preventScroll: true });
+  recent.firstElementChild?.scrollIntoView({ block: 'nearest' });
   void refreshBalance();
 }
 
+/** Cancelled and refunded at once; one that finished first is shown as it finished. */
+async function cancelInfograph(card: Card): Promise<void> {
+  const client = requireApi();
+  try {
+    cards.apply(await client.cancel(card.id));
+    notify('Cancelled: its credits are back.', 'success');
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'infograph_finished') {
+      cards.apply((await client.status(card.id).catch(() => null)) ?? { ...card.details });
+      notify('It finished before the cancel arrived.', 'info');
+    } else if (error instanceof ApiError && error.status === 404) {
+      dropCard(card);
+    } else {
+      notify(`Could not cancel: ${messageOf(error)}`, 'error');
+      return;
+    }
+  }
+  void refreshBalance();
+}
+
+async function deleteInfograph(card: Card): Promise<void> {
+  try {
+    await requireApi().deleteInfograph(card.id);
+  } catch (error) {
+    // 404: already gone (deleted in another tab, say), which is what was asked.
+    if (!(error instanceof ApiError && error.status === 404)) {
+      notify(`Could not delete: ${messageOf(error)}`, 'error');
+      return;
+    }
+  }
+  dropCard(card);
+  notify(`Deleted “${card.title}”.`, 'info');
+  // An unfinished one was cancelled first, and refunded.
+  void refreshBalance();
+}
+
+/** Takes a card off the page; the focus goes to its neighbour, or to its section's heading. */
+function dropCard(card: Card): void {
+  const element = card.element;
+  const grid = element.parentElement;
+  const hadFocus = element.contains(document.activeElement);
+  const next = (element.nextElementSibling ?? element.previousElementSibling) as HTMLElement | null;
+  cards.remove(card.id);
+  const inRecent = grid?.id === 'recent-grid';
+  if (inRecent && grid.childElementCount === 0) {
+    byId('recent').hidden = true;
+  }
+  if (grid?.id === 'history-grid') {
+    history.showEmpty();
+  }
+  if (hadFocus || !document.activeElement || document.activeElement === document.body) {
+    (
+      next ?? byId(inRecent && grid.childElementCount > 0 ? 'recent-title' : 'history-title')
+    ).focus();
+  }
+}
+
+/** "Try again" (count 1) or "variations": a charged create from the card's prompt and settings. */
+async function regenerate(card: Card, count: number): Promise<void> {
+  const slot = `${card.id}:${count}`;
+  const key = regenerateKeys.get(slot) ?? newKey();
+  regenerateKeys.set(slot, key);
+  try {
+    const response = await requireApi().regenerate(card.id, { number_of_infographs: count }, key);
+    regenerateKeys.delete(slot);
+    showCreated(response, card.details);
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500 && error.status !== 0) {
+      // Refused (short of credits, rate limited): a later click is a new request.
+      regenerateKeys.delete(slot);
+    }
+    notify(messageOf(error), 'error');
+  }
+}
+
 function showConnection(state: Connection): void {
+  connection = state;
   const indicator = byId('connection');
   indicator.dataset.state = state;
   byId('connection-text').textContent =

@@ -6,12 +6,19 @@ import type { CheckoutReturn } from './links';
 import type { Tone } from './notice';
 import type { CreditPack, CreditPacks } from './types';
 
-/** After Stripe sends the buyer back: how often, and how long, to look for the credits. */
+/**
+ * After Stripe sends the buyer back: how long to look for the credits, and how often while the
+ * socket is down. While it is up, `credits.updated` says when to look; the slow check only covers
+ * an event lost on the way (pub/sub keeps nothing).
+ */
 const CONFIRM_POLL_MS = 2_000;
+const CONFIRM_LIVE_CHECK_MS = 30_000;
 const CONFIRM_WAIT_MS = 3 * 60_000;
 
 export interface PurchasesOptions {
   api: () => ApiClient;
+  /** Whether the socket is open, so `credits.updated` will tell when the balance changes. */
+  live: () => boolean;
   /** Reads the balance again and shows it. */
   refreshBalance: () => Promise<void>;
   announce: (message: string, tone: Tone) => void;
@@ -22,8 +29,9 @@ export interface PurchasesOptions {
 /**
  * Buying credits with Stripe Checkout: the packs (when this server sells them), a checkout for
  * the chosen one, and, when Stripe sends the buyer back, watching the purchase until its credits
- * arrive. The grant comes from Stripe's webhook, not from the return, and no live event announces
- * it, so the page asks: every 2 s for up to 3 minutes.
+ * arrive. The grant comes from Stripe's webhook, not from the return; the socket's
+ * `credits.updated` shows the new balance (main.ts) and `nudge`s the watch to look at the
+ * purchase. While the socket is down the watch asks every 2 s instead, for up to 3 minutes.
  */
 export class Purchases {
   private readonly dialog = byId<HTMLDialogElement>('buy-dialog');
@@ -32,6 +40,9 @@ export class Purchases {
   private enabled = false;
   /** Bumped to stop a watch (sign-out, a newer return). */
   private watch = 0;
+  /** Bumped by `nudge`, so news that came while the watch was asking is not slept through. */
+  private news = 0;
+  private wake?: () => void;
 
   constructor(private readonly options: PurchasesOptions) {
     closeButtons(this.dialog);
@@ -69,8 +80,15 @@ export class Purchases {
     this.dialog.showModal();
   }
 
+  /** The balance changed (`credits.updated`), or the socket opened or closed: look again now. */
+  nudge(): void {
+    this.news += 1;
+    this.wake?.();
+  }
+
   stop(): void {
     this.watch += 1;
+    this.wake?.();
     if (this.dialog.open) {
       this.dialog.close();
     }
@@ -89,6 +107,7 @@ export class Purchases {
     );
     const deadline = Date.now() + CONFIRM_WAIT_MS;
     while (watch === this.watch && Date.now() < deadline) {
+      const seen = this.news;
       const purchase = back.purchaseId ? await this.purchase(back.purchaseId) : null;
       if (watch !== this.watch) {
         return;
@@ -102,8 +121,10 @@ export class Purchases {
         }
         return;
       }
-      await this.options.refreshBalance();
-      await new Promise((resolve) => window.setTimeout(resolve, CONFIRM_POLL_MS));
+      if (!this.options.live()) {
+        await this.options.refreshBalance();
+      }
+      await this.nextLook(seen);
     }
     if (watch === this.watch) {
       this.options.announce(
@@ -111,6 +132,25 @@ export class Purchases {
         'info',
       );
     }
+  }
+
+  /** Resolves on news since `seen`, or after the poll interval (long while the socket is up). */
+  private nextLook(seen: number): Promise<void> {
+    if (this.news !== seen) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = window.setTimeout(
+        () => done(),
+        this.options.live() ? CONFIRM_LIVE_CHECK_MS : CONFIRM_POLL_MS,
+      );
+      const done = () => {
+        window.clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+    });
   }
 
   private async purchase(id: string) {

@@ -17,6 +17,8 @@ export interface LiveUpdatesOptions {
   /** A URL to connect to, fetched anew for every (re)connect: it carries a one-time ticket. */
   url: () => Promise<string>;
   onUpdate: (update: InfographUpdate) => void;
+  /** The balance as it stands, after a purchase's grant or clawback (`credits.updated`). */
+  onBalance: (balance: number) => void;
   onConnection: (state: Connection) => void;
   /** Ids still worth asking about: the unfinished infographs on the page. */
   unfinished: () => string[];
@@ -25,7 +27,7 @@ export interface LiveUpdatesOptions {
 }
 
 /**
- * Live `infograph.updated` events over `/api/ws`, reconnecting with jittered exponential backoff.
+ * Live `infograph.updated` and `credits.updated` events over `/api/ws`, reconnecting with jittered exponential backoff.
  * While the socket is down the unfinished infographs are polled every 5 s, and after every
  * (re)connect they are read once, because events sent while we were away are not replayed.
  */
@@ -121,6 +123,8 @@ export class LiveUpdates {
       window.clearTimeout(this.pongTimer);
     } else if (message.type === 'infograph.updated' && isUpdate(message.infograph)) {
       this.options.onUpdate(message.infograph);
+    } else if (message.type === 'credits.updated' && isBalance(message.balance)) {
+      this.options.onBalance(message.balance);
     }
   }
 
@@ -180,7 +184,7 @@ export class LiveUpdates {
   }
 }
 
-function parse(data: unknown): { type?: unknown; infograph?: unknown } | null {
+function parse(data: unknown): { type?: unknown; infograph?: unknown; balance?: unknown } | null {
   if (typeof data !== 'string') {
     return null;
   }
@@ -190,6 +194,10 @@ function parse(data: unknown): { type?: unknown; infograph?: unknown } | null {
   } catch {
     return null;
   }
+}
+
+function isBalance(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isUpdate(value: unknown): value is InfographUpdate {

@@ -78,7 +78,17 @@ export interface InfographUpdate {
   status: Status;
   image_url: string | null;
   error_message: string | null;
+  /**
+   * Why it failed, as a stable word (`cancelled`, `timed_out`, …; docs/contract.md, "States");
+   * null unless failed. Branch on this, show `error_message`.
+   */
+  error_code?: string | null;
   updated_at: string;
+  /** Finer than `status`: `queued`, `generating`, `uploading`, `completed`, `failed`. */
+  stage?: string;
+  /** When its clock started (its create), and the time since as of this answer. */
+  started_at?: string;
+  elapsed_ms?: number | null;
 }
 
 /** `GET /api/infographs/status/:id/` and the history items. */
@@ -86,6 +96,9 @@ export interface InfographView extends InfographUpdate {
   prompt: string;
   aspect_ratio: string;
   resolution: string;
+  blog_url: string | null;
+  width: number | null;
+  height: number | null;
   credits_charged: number;
   created_at: string;
 }
@@ -93,6 +106,11 @@ export interface InfographView extends InfographUpdate {
 export interface HistoryPage {
   items: InfographView[];
   next_cursor: string | null;
+}
+
+/** `POST /api/infographs/:id/regenerate/`: a field left out is taken from the source. */
+export interface RegenerateRequest {
+  number_of_infographs: number;
 }
 
 export interface CreateRequest {
