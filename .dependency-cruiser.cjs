@@ -3,6 +3,8 @@
 //   domain libs       auth, credits, infographs: the business rules; no adapters, no queues
 //   application libs  pipeline: what follows each outcome (domain + queues), used by api and worker;
 //                     payments: buying credits with Stripe (credits + its own SDK client)
+//                     customer-webhooks: customers' endpoints and signed deliveries (foundation,
+//                     queues, and the scraper's public-address rules)
 //   adapters          fal, storage, scraper, notifications: the outside world; only config,
 //                     observability and redis
 //   foundation        config, database, observability, redis, queues
@@ -39,7 +41,9 @@ module.exports = {
         'The business rules know nothing of fal, storage, blogs, notifications or job queues.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: `${ADAPTERS.slice(0, -1)}|^libs/(queues|pipeline|redis|payments)/` },
+      to: {
+        path: `${ADAPTERS.slice(0, -1)}|^libs/(queues|pipeline|redis|payments|customer-webhooks)/`,
+      },
     },
     {
       name: 'payments-only-to-credits-and-foundation',
@@ -48,6 +52,17 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/payments/' },
       to: { path: '^libs/', pathNot: '^libs/(config|database|observability|credits|payments)/' },
+    },
+    {
+      name: 'customer-webhooks-only-to-foundation-queues-and-address-rules',
+      comment:
+        'Outbound webhooks need settings, the database, the queues and the scraper’s public-address rules; nothing of infographs, credits or fal.',
+      severity: 'error',
+      from: { path: '^libs/customer-webhooks/' },
+      to: {
+        path: '^libs/',
+        pathNot: '^libs/(config|database|observability|queues|scraper|customer-webhooks)/',
+      },
     },
     {
       name: 'adapters-only-to-foundation',

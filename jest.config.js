@@ -66,6 +66,8 @@ module.exports = {
         '<rootDir>/scripts/**/*.spec.ts',
         // The chaos run's pure helpers (its plan and judgements); the run itself is e2e.
         '<rootDir>/test/chaos/**/*.spec.ts',
+        // The tests' own helpers (the OpenAPI response checker).
+        '<rootDir>/test/support/**/*.spec.ts',
       ],
     },
     {
@@ -76,6 +78,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
+      // Counts the responses checked against the OpenAPI document (test/support/contract-check.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/support/contract-report.ts'],
     },
     {
       // The web page in headless Chromium (Debian's `chromium`), against api + worker + fal-sim.
@@ -85,6 +89,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
+      // Counts the responses checked against the OpenAPI document (test/support/contract-check.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/support/contract-report.ts'],
     },
   ],
 };

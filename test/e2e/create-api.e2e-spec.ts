@@ -36,7 +36,8 @@ describe('POST /api/infographs/create/', () => {
     const { token } = await aUserWithCredits(api.app, 3);
     const res = await api.request('POST', '/api/infographs/create/', { token, body });
     expect(res.status).toBe(400);
-    expect(res.body.message.join('\n')).toMatch(message);
+    expect(res.body.message).toMatch(message);
+    expect(res.body.code).toBe('validation_failed');
     expect((await api.request('GET', '/api/credits/', { token })).body.balance).toBe(3);
   });
 
@@ -47,6 +48,14 @@ describe('POST /api/infographs/create/', () => {
       body: '{"prompt": ',
     });
     expect(malformed.status).toBe(400);
+    // Fastify refuses it before Nest runs, still in the api's error shape (not `FST_ERR_…`).
+    expect(malformed.body).toMatchObject({ code: 'invalid_json', request_id: expect.any(String) });
+    const tooBig = await api.request('POST', '/api/infographs/create/', {
+      token,
+      body: { prompt: 'p'.repeat(200 * 1024) },
+    });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.code).toBe('payload_too_large');
     expect(
       (await api.request('POST', '/api/infographs/create/', { body: { prompt: 'p' } })).status,
     ).toBe(401);

@@ -23,8 +23,7 @@ async function rawPost(
   return { status: response.status, bytes: Buffer.byteLength(text), json: JSON.parse(text) };
 }
 
-const messageOf = (json: any): string =>
-  Array.isArray(json.message) ? json.message.join('\n') : String(json.message);
+const messageOf = (json: any): string => String(json.message);
 
 describe('create bodies are bounded before validation', () => {
   let api: TestApi;
@@ -79,9 +78,12 @@ describe('create bodies are bounded before validation', () => {
       body: { prompt: 42, number_of_infographs: '2' },
     });
     expect(res.status).toBe(400);
-    expect(res.body.message).toEqual([
-      'prompt: prompt must be a string',
-      'number_of_infographs: number_of_infographs must be a whole number',
+    expect(res.body.message).toBe(
+      'prompt: prompt must be a string; number_of_infographs: number_of_infographs must be a whole number',
+    );
+    expect(res.body.details).toEqual([
+      { field: 'prompt', message: 'prompt must be a string' },
+      { field: 'number_of_infographs', message: 'number_of_infographs must be a whole number' },
     ]);
   });
 

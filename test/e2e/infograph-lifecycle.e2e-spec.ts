@@ -653,8 +653,11 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
 
       const invalid = await regenerate(token, source, { resolution: '8K', colour: 'red' });
       expect(invalid.status).toBe(400);
-      expect(invalid.body.message).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^resolution: /), 'colour: unknown field']),
+      expect(invalid.body.details).toEqual(
+        expect.arrayContaining([
+          { field: 'resolution', message: expect.any(String) },
+          { field: 'colour', message: 'unknown field' },
+        ]),
       );
       expect((await regenerate(token, source, {})).status).toBe(402);
       expect((await regenerate(stranger, source, {})).status).toBe(404);

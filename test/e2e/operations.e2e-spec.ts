@@ -45,13 +45,20 @@ describe('queue dashboard', () => {
       expect(nonAdmin.headers.get('www-authenticate')).toMatch(/^Basic/);
     });
 
-    it('lists the five queues for basic auth and for an admin token', async () => {
+    it('lists the six queues for basic auth and for an admin token', async () => {
       const viaBasic = await api.request('GET', '/admin/queues/api/queues', {
         headers: { authorization: basic('ops', 'correct-horse-battery') },
       });
       expect(viaBasic.status).toBe(200);
       const names = (viaBasic.body.queues as { name: string }[]).map((q) => q.name).sort();
-      expect(names).toEqual(['cancel', 'notify', 'reconcile', 'submit', 'upload']);
+      expect(names).toEqual([
+        'cancel',
+        'customer-webhook',
+        'notify',
+        'reconcile',
+        'submit',
+        'upload',
+      ]);
       const { token } = await aUserWithCredits(api.app, 0, { isAdmin: true });
       const page = await api.request('GET', '/admin/queues', { token });
       expect(page.status).toBe(200);

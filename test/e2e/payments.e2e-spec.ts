@@ -173,7 +173,11 @@ describe('buying credits with Stripe Checkout', () => {
     expect(unknown.body.message).toMatch(/pack must be one of starter, studio; got "gold"/);
     const missing = await api.request('POST', '/api/credits/checkout/', { token, body: {} });
     expect(missing.status).toBe(400);
-    expect(missing.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^pack/)]));
+    expect(missing.body).toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringMatching(/^pack/),
+    });
+    expect(missing.body.details).toEqual([{ field: 'pack', message: expect.any(String) }]);
     const anonymous = await api.request('POST', '/api/credits/checkout/', {
       body: { pack: 'starter' },
     });

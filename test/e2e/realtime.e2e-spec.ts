@@ -9,6 +9,7 @@ import type IORedis from 'ioredis';
 import WebSocket from 'ws';
 
 import { RealtimeGateway } from '../../apps/api/src/realtime/realtime.gateway';
+import { checkSocketMessage, checkUpgradeRefusal } from '../support/contract-check';
 import { aUserWithCredits } from '../support/factories';
 import { PrivateRedis } from '../support/redis-server';
 import { TestApi, dataSourceOf, httpRequest, startTestApi } from '../support/test-app';
@@ -65,7 +66,9 @@ class Client {
       (all) => all.some(predicate),
       { timeoutMs, intervalMs: 20, describe: 'a matching WebSocket message' },
     );
-    return messages.find(predicate);
+    const message = messages.find(predicate);
+    await checkSocketMessage(message);
+    return message;
   }
 
   async waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
@@ -98,8 +101,15 @@ function refusedUpgrade(
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => {
+        // terminate() reports the unfinished handshake as an error: not this request's outcome.
+        socket.removeListener('error', reject);
+        socket.on('error', () => undefined);
         socket.terminate();
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        const body: unknown = text ? JSON.parse(text) : undefined;
+        checkUpgradeRefusal(body).then(
+          () => resolve({ status: res.statusCode ?? 0, body }),
+          reject,
+        );
       });
     });
   });
@@ -301,7 +311,13 @@ describe('realtime /api/ws', () => {
     });
     expect(invalid).toEqual({
       status: 401,
-      body: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or revoked API token.' },
+      body: {
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Invalid or revoked API token.',
+        code: 'unauthorized',
+        request_id: expect.any(String),
+      },
     });
 
     const malformed = await refusedUpgrade(`${api.wsUrl}/api/ws`, { authorization: 'Basic eDp5' });
@@ -448,6 +464,8 @@ describe('realtime /api/ws with WS_MAX_CONNECTIONS_PER_USER=2 and AUTH_CACHE_SEC
       statusCode: 429,
       error: 'Too Many Requests',
       message: expect.stringMatching(/at most 2 .*close one/i),
+      code: 'too_many_requests',
+      request_id: expect.any(String),
     });
     const byTicket = await refusedUpgrade(await ticketUrl(api, token));
     expect(byTicket.status).toBe(429);

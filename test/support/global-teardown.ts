@@ -1,11 +1,16 @@
 // Drops the run's databases (its template and each test file's copy, see test-env.ts, and any
 // scratch database a test made from one) and deletes every Redis key under the run's prefix.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 
 import { databaseName, withDatabase } from '../../scripts/ensure-services';
+import { tallyFolder } from './contract-tally';
 
 export default async function globalTeardown(): Promise<void> {
+  reportContractChecks();
   const databaseUrl = process.env.DATABASE_URL;
   const prefix = process.env.QUEUE_PREFIX;
   if (process.env.KEEP_TEST_DATA || !databaseUrl || !prefix?.startsWith('ainfographic-test-')) {
@@ -32,4 +37,32 @@ export default async function globalTeardown(): Promise<void> {
     cursor = next;
   } while (cursor !== '0');
   await redis.quit();
+}
+
+/**
+ * Sums what each test file checked against the OpenAPI document (contract-check.ts) and says so,
+ * so a run that quietly checked nothing shows; fails the run if it made requests but checked none.
+ */
+function reportContractChecks(): void {
+  const folder = tallyFolder();
+  let files: string[];
+  try {
+    files = readdirSync(folder);
+  } catch {
+    return;
+  }
+  const total = { checked: 0, skipped: 0, outside: 0 };
+  for (const file of files) {
+    const tally = JSON.parse(readFileSync(join(folder, file), 'utf8')) as typeof total;
+    total.checked += tally.checked;
+    total.skipped += tally.skipped;
+    total.outside += tally.outside ?? 0;
+  }
+  rmSync(folder, { recursive: true, force: true });
+  process.stdout.write(
+    `\nOpenAPI contract: ${total.checked} responses from ${files.length} test files matched the document (${total.skipped} skipped on purpose, ${total.outside} from routes outside the API).\n`,
+  );
+  if (total.checked === 0) {
+    throw new Error('No response was checked against the OpenAPI document.');
+  }
 }

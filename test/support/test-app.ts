@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { checkAgainstContract, loadContract } from './contract-check';
 
 /** The run's settings (scratch database and Redis prefix from global setup) plus overrides. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -18,12 +19,19 @@ export interface TestApi {
   config: AppConfig;
   url: string;
   dataSource: DataSource;
-  request(
-    method: string,
-    path: string,
-    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<TestResponse>;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /**
+   * Why this response is not checked against the OpenAPI document (contract-check.ts): only for
+   * servers that are not the api (the worker's health port) or deliberately raw requests.
+   */
+  skipContractCheck?: string;
 }
 
 export interface TestResponse {
@@ -41,6 +49,7 @@ export async function startTestApi(
   options: { logDestination?: DestinationStream } = {},
 ): Promise<TestApi> {
   const config = testConfig(overrides);
+  await loadContract();
   if (options.logDestination) {
     takeOverOutOfContextLogs();
   }
@@ -75,7 +84,7 @@ export async function httpRequest(
   base: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: RequestOptions = {},
 ): Promise<TestResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) {
@@ -94,5 +103,16 @@ export async function httpRequest(
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, headers: response.headers, body: parsed };
+  const answer = { status: response.status, headers: response.headers, body: parsed };
+  await checkAgainstContract(
+    {
+      method,
+      path,
+      status: answer.status,
+      contentType: response.headers.get('content-type'),
+      body: parsed,
+    },
+    options.skipContractCheck,
+  );
+  return answer;
 }

@@ -4,6 +4,7 @@ import { CreditsModule } from '@app/credits';
 import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { RealtimeEventsModule } from '@app/notifications';
+import { CustomerWebhooksModule } from '@app/customer-webhooks';
 import { InfographsModule } from '@app/infographs';
 import { PipelineModule } from '@app/pipeline';
 import { ObservabilityModule, loggingModule } from '@app/observability';
@@ -34,6 +35,8 @@ import { AdminLoginThrottle } from './ops/admin-login-throttle';
 import { QueueDashboard } from './ops/queue-dashboard';
 import { RealtimeModule } from './realtime/realtime.module';
 import { WebModule } from './web/web.module';
+import { CreditsLowAlert } from './webhook-endpoints/credits-low-alert';
+import { WebhookEndpointsController } from './webhook-endpoints/webhook-endpoints.controller';
 
 @Module({})
 export class ApiModule {
@@ -58,6 +61,7 @@ export class ApiModule {
         RealtimeEventsModule,
         AccountsModule.forRoot(config),
         WebModule,
+        CustomerWebhooksModule,
         ObservabilityModule,
       ],
       controllers: [
@@ -70,12 +74,14 @@ export class ApiModule {
         FalWebhookController,
         FilesController,
         MetricsController,
+        WebhookEndpointsController,
       ],
       providers: [
         FalWebhookService,
         FalDeliveryRecords,
         BalanceEvents,
         InfographLifecycle,
+        CreditsLowAlert,
         TokenRevocationListener,
         QueueDashboard,
         AdminLoginThrottle,

@@ -15,8 +15,11 @@ import {
 
 import { ApiModule } from './api.module';
 import { BODY_LIMIT_BYTES, limitRouteBodies } from './http/body-limits';
+import { allowCrossOrigin } from './http/cors';
 import { closeConnectionsOnShutdown } from './http/graceful-close';
+import { answerFastifyErrors } from './http/fastify-errors';
 import { refuseHostileJson } from './http/json-shape';
+import { echoRequestId } from './http/request-id';
 import { observeRequestDurations } from './http/request-metrics';
 import { registerSecurityHeaders } from './http/security-headers';
 import { httpServerOptions } from './http/server-options';
@@ -41,6 +44,7 @@ export async function createApiApp(
     ...httpServerOptions(config),
   });
   limitRouteBodies(adapter.getInstance());
+  answerFastifyErrors(adapter.getInstance());
   closeConnectionsOnShutdown(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config, rootLogger),
@@ -58,10 +62,12 @@ export async function createApiApp(
   await app.register(fastifyCookie);
   bindRequestLoggers(app.getHttpAdapter().getInstance());
   registerSecurityHeaders(app, config);
+  echoRequestId(app);
+  allowCrossOrigin(app, config);
   refuseHostileJson(app);
   app.useGlobalPipes(createValidationPipe());
   observeRequestDurations(app);
-  setUpOpenApi(app);
+  setUpOpenApi(app, config);
   // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, close, then exit 0 (Nest's
   // default re-raises the signal instead, which ends the process before pino's buffer is flushed).
   app.enableShutdownHooks(undefined, { useProcessExit: true });

@@ -211,13 +211,25 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : 'Something went wrong.';
 }
 
+/**
+ * One line per problem: "field: reason" for each invalid field (`details`, which the forms put
+ * beside their fields), else the message.
+ */
 function errorMessages(payload: unknown, status: number): string[] {
-  const message =
+  const { message, details } =
     typeof payload === 'object' && payload !== null
-      ? (payload as { message?: unknown }).message
-      : undefined;
-  if (Array.isArray(message)) {
-    return message.filter((m): m is string => typeof m === 'string');
+      ? (payload as { message?: unknown; details?: unknown })
+      : { message: undefined, details: undefined };
+  if (Array.isArray(details) && details.length > 0) {
+    return details
+      .filter(
+        (d): d is { field: string; message: string } =>
+          typeof d === 'object' &&
+          d !== null &&
+          typeof (d as { field?: unknown }).field === 'string' &&
+          typeof (d as { message?: unknown }).message === 'string',
+      )
+      .map((d) => `${d.field}: ${d.message}`);
   }
   if (typeof message === 'string' && message !== '') {
     return [message];

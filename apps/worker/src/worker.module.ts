@@ -1,4 +1,5 @@
 import { AppConfig, ConfigModule } from '@app/config';
+import { CustomerWebhooksModule } from '@app/customer-webhooks';
 import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
@@ -14,6 +15,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 
 import { FalCancelProcessor } from './cancel/fal-cancel.processor';
+import { WebhookDeliveryProcessor } from './customer-webhooks/webhook-delivery.processor';
 import { BreakerStore } from './fal-breaker/breaker-store';
 import { FalCircuitBreaker } from './fal-breaker/fal-circuit-breaker';
 import { RedisBreakerStore } from './fal-breaker/redis-breaker-store';
@@ -60,6 +62,7 @@ export class WorkerModule {
         NotificationsModule.forRoot({
           mailer: { smtpUrl: config.mail.smtpUrl, from: config.mail.from },
         }),
+        CustomerWebhooksModule,
         ObservabilityModule,
         DiscoveryModule,
       ],
@@ -80,6 +83,7 @@ export class WorkerModule {
         ImageCopier,
         NotifyProcessor,
         FalCancelProcessor,
+        WebhookDeliveryProcessor,
         ReconcileProcessor,
         ReconcileScheduler,
         DeliveryRetention,

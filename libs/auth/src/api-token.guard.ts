@@ -27,6 +27,17 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /**
+ * Whether a controller's handler is `@Public()` (on itself or its class), as the guard decides:
+ * the OpenAPI document reads it so its security requirements cannot disagree with the guard.
+ */
+export function isPublicRoute(handler: object, controller: object): boolean {
+  return Boolean(
+    (Reflect.getMetadata(PUBLIC_ROUTE, handler) as unknown) ??
+    (Reflect.getMetadata(PUBLIC_ROUTE, controller) as unknown),
+  );
+}
+
+/**
  * How the request proved who it is: a token in `Authorization` (an API key, or any token a
  * script holds) or the session cookie a password sign-in set, which alone needs CSRF checks.
  */

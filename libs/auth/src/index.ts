@@ -12,6 +12,7 @@ export {
   CurrentCredential,
   CurrentUser,
   Public,
+  isPublicRoute,
 } from './api-token.guard';
 export {
   AccountsService,

@@ -127,6 +127,20 @@ export class AppConfig {
     loginThrottle: { maxFailuresPerIp: number; maxFailures: number; windowSeconds: number };
   };
   readonly rateLimit: { createPerMinute: number };
+  /** Origins whose scripts may call the API (lower case; `*` for any); empty: CORS off. */
+  readonly cors: { origins: string[] };
+  /** Outbound webhooks to customers' endpoints (libs/customer-webhooks). */
+  readonly customerWebhooks: {
+    maxAttempts: number;
+    retryBaseMs: number;
+    timeoutMs: number;
+    disableAfterMs: number;
+    secretOverlapMs: number;
+    maxEndpointsPerUser: number;
+    /** Tests only: http and non-public addresses allowed. */
+    allowInsecureUrls: boolean;
+    creditsLowThreshold: number;
+  };
   readonly auth: { cacheMs: number };
   /** `maxConnectionsPerUser` is per api process. */
   readonly realtime: { maxConnectionsPerUser: number };
@@ -270,6 +284,21 @@ export class AppConfig {
       },
     };
     this.rateLimit = { createPerMinute: e.RATE_LIMIT_CREATE_PER_MINUTE };
+    this.cors = {
+      origins: list(e.CORS_ORIGINS).map((origin) =>
+        origin === '*' ? origin : new URL(origin).origin,
+      ),
+    };
+    this.customerWebhooks = {
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+      allowInsecureUrls: e.WEBHOOK_ALLOW_INSECURE_URLS,
+      creditsLowThreshold: e.CREDITS_LOW_THRESHOLD,
+    };
     this.auth = { cacheMs: e.AUTH_CACHE_SECONDS * 1000 };
     this.realtime = { maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };

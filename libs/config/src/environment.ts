@@ -46,6 +46,8 @@ export const DEV_FAL_WEBHOOK_SECRET = 'local-dev-webhook-secret-change-me-012345
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 const DB_URL = /^postgres(ql)?:\/\/.+/;
+const ORIGIN = String.raw`https?://[A-Za-z0-9.-]+(?::\d{1,5})?`;
+const CORS_ORIGIN_LIST = new RegExp(`^\\s*(?:\\*|${ORIGIN}(?:\\s*,\\s*${ORIGIN})*)?\\s*$`, 'i');
 const REDIS_URL = /^rediss?:\/\/.+/;
 
 /**
@@ -282,7 +284,10 @@ export class Environment {
   @Min(0)
   WEBHOOK_REJECTIONS_RECORDED_PER_MINUTE = 20;
 
-  /** fal_webhook_deliveries older than this are deleted by the reconciler. */
+  /**
+   * fal_webhook_deliveries, and finished customer webhook messages, older than this are deleted
+   * by the reconciler.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -585,6 +590,72 @@ export class Environment {
   @IsInt()
   @Min(1)
   RATE_LIMIT_CREATE_PER_MINUTE = 60;
+
+  // --- browser clients on other origins (CORS) ---
+  /**
+   * Origins (`scheme://host[:port]`, comma-separated) whose scripts may call the API with a
+   * token, or `*` for any; empty (the default) sends no CORS headers at all. Never with cookies.
+   */
+  @Matches(CORS_ORIGIN_LIST, {
+    message:
+      'CORS_ORIGINS must be empty, *, or comma-separated origins such as https://app.example.com',
+  })
+  CORS_ORIGINS = '';
+
+  // --- outbound webhooks to customers (Standard Webhooks; docs/webhooks.md) ---
+  /** Attempts per delivery, the first included, before it is given up (failed). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  WEBHOOK_MAX_ATTEMPTS = 13;
+
+  /**
+   * The first retry's delay; each next one doubles, less up to 20 % jitter. With 13 attempts the
+   * last retry comes 23 to 28 hours after the first attempt.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  WEBHOOK_RETRY_BASE_MS = 25_000;
+
+  /** One attempt's budget: connect, send, and the receiver's answer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** An endpoint whose deliveries have all failed for this long is disabled and its owner mailed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  WEBHOOK_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+
+  /** After a secret rotation, deliveries are signed with the old secret too for this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600 * 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_MAX_ENDPOINTS_PER_USER = 10;
+
+  /**
+   * Tests and local development only: endpoint URLs may be plain http and on loopback or private
+   * addresses. Production refuses it.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_INSECURE_URLS = false;
+
+  /** `credits.low` is sent when a charge takes a balance below this many credits; 0: never. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  CREDITS_LOW_THRESHOLD = 5;
 
   /**
    * How long the api may reuse a token it has checked, without asking the database again. A

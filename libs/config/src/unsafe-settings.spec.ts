@@ -45,6 +45,12 @@ describe('unsafeSettings in production', () => {
     );
   });
 
+  it('refuses insecure webhook endpoint URLs', () => {
+    expect(onlyProblem(production({ WEBHOOK_ALLOW_INSECURE_URLS: true }))).toMatch(
+      /^WEBHOOK_ALLOW_INSECURE_URLS=true: .*remove it in production/,
+    );
+  });
+
   it('refuses private scraper hosts', () => {
     expect(onlyProblem(production({ SCRAPER_ALLOW_PRIVATE_HOSTS: '10.0.0.5:80' }))).toMatch(
       /^SCRAPER_ALLOW_PRIVATE_HOSTS="10\.0\.0\.5:80": .*leave it empty/,

@@ -83,6 +83,12 @@ export function productionProblems(env: Environment): string[] {
         'blog URLs reach internal addresses; it exists for tests only, leave it empty in production',
     );
   }
+  if (env.WEBHOOK_ALLOW_INSECURE_URLS === true) {
+    problems.push(
+      'WEBHOOK_ALLOW_INSECURE_URLS=true: customers’ webhook endpoints could be plain http or ' +
+        'internal addresses; it exists for tests only, remove it in production',
+    );
+  }
   if (env.FAL_MEDIA_ALLOW_HTTP === true) {
     problems.push(
       'FAL_MEDIA_ALLOW_HTTP=true: generated images could be fetched over plain http, where ' +

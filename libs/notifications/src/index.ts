@@ -5,6 +5,7 @@ export {
   PASSWORD_RESET_SUBJECT,
   READY_SUBJECT,
   VERIFY_EMAIL_SUBJECT,
+  WEBHOOK_DISABLED_SUBJECT,
   accountExistsMail,
   escapeHtml,
   infographFailedMail,
@@ -12,6 +13,7 @@ export {
   passwordChangedMail,
   passwordResetMail,
   verifyEmailMail,
+  webhookEndpointDisabledMail,
 } from './mail-templates';
 export type {
   AccountExistsMail,
@@ -20,6 +22,7 @@ export type {
   MailContent,
   PasswordResetMail,
   VerifyEmailMail,
+  WebhookEndpointDisabledMail,
 } from './mail-templates';
 export { MAILER_OPTIONS } from './mailer.options';
 export type { MailerOptions } from './mailer.options';

@@ -168,6 +168,26 @@ export function passwordChangedMail(): MailContent {
   };
 }
 
+export interface WebhookEndpointDisabledMail {
+  endpointId: string;
+  url: string;
+  failingSince: Date;
+}
+
+export const WEBHOOK_DISABLED_SUBJECT = 'A webhook endpoint of yours was disabled';
+
+/** Deliveries to one of the user's endpoints failed for too long: nothing more is sent to it. */
+export function webhookEndpointDisabledMail(mail: WebhookEndpointDisabledMail): MailContent {
+  const lead = `Every delivery to your webhook endpoint ${mail.url} has failed since ${mail.failingSince.toISOString()}, so we disabled it: no more events are sent to it.`;
+  const path = `/api/webhook-endpoints/${mail.endpointId}`;
+  const next = `Its deliveries and why each failed: GET ${path}/deliveries/. Once it answers again, re-enable it (POST ${path}/enable/) and send the events you need again.`;
+  return {
+    subject: WEBHOOK_DISABLED_SUBJECT,
+    text: [lead, '', next].join('\n'),
+    html: layout([`<p>${escapeHtml(lead)}</p>`, `<p>${escapeHtml(next)}</p>`]),
+  };
+}
+
 const hours = (n: number): string => (n === 1 ? '1 hour' : `${n} hours`);
 const minutes = (n: number): string =>
   n % 60 === 0 ? hours(n / 60) : n === 1 ? '1 minute' : `${n} minutes`;

@@ -8,12 +8,14 @@ import {
   MailContent,
   PasswordResetMail,
   VerifyEmailMail,
+  WebhookEndpointDisabledMail,
   accountExistsMail,
   infographFailedMail,
   infographReadyMail,
   passwordChangedMail,
   passwordResetMail,
   verifyEmailMail,
+  webhookEndpointDisabledMail,
 } from './mail-templates';
 import { MAILER_OPTIONS, MailerOptions } from './mailer.options';
 
@@ -65,6 +67,10 @@ export class Mailer implements OnApplicationShutdown {
 
   sendPasswordChanged(to: string): Promise<void> {
     return this.send(to, passwordChangedMail());
+  }
+
+  sendWebhookEndpointDisabled(to: string, mail: WebhookEndpointDisabledMail): Promise<void> {
+    return this.send(to, webhookEndpointDisabledMail(mail));
   }
 
   onApplicationShutdown(): void {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 
 import { JobData, StepQueue, jobIdFor } from './queue-names';
 import { QUEUE_REGISTRY, type QueueRegistry } from './queue-registry';
@@ -29,6 +30,22 @@ export class JobProducer {
   }
 
   /**
+   * Customer webhook deliveries, one job per message: the id is the message's, so announcing an
+   * event twice, or a retried notify, adds nothing. `again` (send again, or a message whose job
+   * finished) replaces a finished job, as `requeue` does.
+   */
+  async deliverWebhooks(messageIds: string[], options: { again?: boolean } = {}): Promise<void> {
+    const queue = this.queues['customer-webhook'];
+    for (const messageId of messageIds) {
+      const id = `deliver-${messageId}`;
+      if (options.again) {
+        await this.removeIfFinished(queue, id);
+      }
+      await queue.add('customer-webhook', { messageId }, { jobId: id });
+    }
+  }
+
+  /**
    * Enqueues again after a crash or a lost job. BullMQ silently ignores an add whose id still
    * exists, even as a failed or completed job, so a dead one is removed first. A live one
    * (waiting, delayed, active) is left as it is. Returns whether a job was added.
@@ -36,6 +53,15 @@ export class JobProducer {
   async requeue<Q extends StepQueue>(queue: Q, data: JobData<Q>): Promise<boolean> {
     const target = this.queues[queue];
     const id = jobIdFor(queue, data.infographId);
+    if (!(await this.removeIfFinished(target, id))) {
+      return false;
+    }
+    await target.add(queue, data, { jobId: id });
+    return true;
+  }
+
+  /** Removes the job `id` if it is dead (completed, failed); false if it is still live. */
+  private async removeIfFinished(target: Queue, id: string): Promise<boolean> {
     const existing = await target.getJob(id);
     if (existing) {
       const state = await existing.getState();
@@ -50,7 +76,6 @@ export class JobProducer {
       }
       await existing.remove();
     }
-    await target.add(queue, data, { jobId: id });
     return true;
   }
 }

@@ -1,5 +1,12 @@
 /** Queue names are wire format (they are part of Redis keys): never rename one in place. */
-export const QUEUE_NAMES = ['submit', 'upload', 'notify', 'reconcile', 'cancel'] as const;
+export const QUEUE_NAMES = [
+  'submit',
+  'upload',
+  'notify',
+  'reconcile',
+  'cancel',
+  'customer-webhook',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
@@ -10,8 +17,11 @@ export const QUEUES = Object.freeze(
   Object.fromEntries(QUEUE_NAMES.map((name) => [name, name])) as { [Q in QueueName]: Q },
 );
 
-/** The queues of the pipeline's steps, one job per infograph each; reconcile is a repeating job. */
-export type StepQueue = Exclude<QueueName, 'reconcile'>;
+/**
+ * The queues of the pipeline's steps, one job per infograph each; reconcile is a repeating job,
+ * customer-webhook one job per webhook message.
+ */
+export type StepQueue = Exclude<QueueName, 'reconcile' | 'customer-webhook'>;
 
 /** What each queue's jobs carry: ids only, the database is the truth. */
 export interface JobPayloads {
@@ -21,6 +31,8 @@ export interface JobPayloads {
   /** Stops a cancelled infograph's request at fal; carries the request id, as the row may be gone. */
   cancel: { infographId: string; falRequestId: string };
   reconcile: Record<string, never>;
+  /** Delivers one customer webhook message (its id is the stable `webhook-id`). */
+  'customer-webhook': { messageId: string };
 }
 
 export type JobData<Q extends QueueName> = JobPayloads[Q];

@@ -11,7 +11,7 @@ import { QUEUE_NAMES } from './queue-names';
 import { queueRegistryProvider } from './queue-registry';
 
 /**
- * BullMQ on the configured Redis, every key under `QUEUE_PREFIX`; the five queues; the producer.
+ * BullMQ on the configured Redis, every key under `QUEUE_PREFIX`; the six queues; the producer.
  * The api only produces, and must fail fast (503) when Redis is down rather than queue commands
  * in memory; the worker's connection retries forever instead.
  */

@@ -13,6 +13,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { apiError } from '../http/api-error';
+import { sendRetryAfter } from '../http/rate-limit-headers';
 import { AccountDeletion } from './account-deletion.service';
 import { AccountThrottle } from './account-throttle';
 import { DeleteAccountDto } from './dto/auth.dto';
@@ -47,7 +48,7 @@ export class AccountDeletionController {
     const ip = reply.request.ip;
     const locked = await this.throttle.loginWait(ip, user.email);
     if (locked > 0) {
-      void reply.header('retry-after', String(locked));
+      sendRetryAfter(reply, 'accounts', locked);
       throw apiError(
         429,
         'too_many_attempts',

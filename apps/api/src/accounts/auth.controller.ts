@@ -31,6 +31,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { apiError } from '../http/api-error';
+import { sendRetryAfter } from '../http/rate-limit-headers';
 import { JsonOnlyGuard } from '../http/json-only.guard';
 import { MeResponse } from '../me/dto/me.response';
 import { AccountMails } from './account-mails';
@@ -120,6 +121,7 @@ export class AuthController {
 
   @ApiOperation({ summary: 'Send a new verification link (202 in every case)' })
   @ApiResponse({ status: 202, type: MessageResponse })
+  @ApiResponse({ status: 429, description: 'too_many_attempts, with Retry-After' })
   @Public()
   @Post('verify/resend')
   @HttpCode(202)
@@ -223,6 +225,7 @@ export class AuthController {
 
   @ApiOperation({ summary: 'Mail a password-reset link (202 in every case)' })
   @ApiResponse({ status: 202, type: MessageResponse })
+  @ApiResponse({ status: 429, description: 'too_many_attempts, with Retry-After' })
   @Public()
   @Post('password-reset')
   @HttpCode(202)
@@ -297,7 +300,7 @@ export class AuthController {
       throw this.unavailable(error);
     }
     if (wait > 0) {
-      void reply.header('retry-after', String(wait));
+      sendRetryAfter(reply, 'accounts', wait);
       throw apiError(429, 'too_many_attempts', message(wait));
     }
   }

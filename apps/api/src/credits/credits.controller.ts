@@ -2,7 +2,7 @@ import { AuthenticatedUser, CurrentUser, Public } from '@app/auth';
 import { AppConfig } from '@app/config';
 import { CreditsService } from '@app/credits';
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { CreditPricesResponse } from './dto/credit-prices.response';
 import { CreditsResponse } from './dto/credits.response';
@@ -16,6 +16,8 @@ export class CreditsController {
   ) {}
 
   /** Balance and the most recent ledger entries, newest first. */
+  @ApiOperation({ summary: 'Balance and the 20 latest ledger entries, newest first' })
+  @ApiOkResponse({ type: CreditsResponse })
   @Get()
   async show(@CurrentUser() user: AuthenticatedUser): Promise<CreditsResponse> {
     const [balance, entries] = await Promise.all([
@@ -29,6 +31,8 @@ export class CreditsController {
    * The prices, public: the web page shows them before anyone signs up, and estimates a create's
    * cost from them (the charge itself is computed by the server, from the same settings).
    */
+  @ApiOperation({ summary: 'Credits per image, and the starter credits (no credentials)' })
+  @ApiOkResponse({ type: CreditPricesResponse })
   @Public()
   @Get('prices')
   prices(): CreditPricesResponse {

@@ -12,6 +12,8 @@ import {
 import type { FastifyReply } from 'fastify';
 import type IORedis from 'ioredis';
 
+import { sendRateLimit, sendRetryAfter } from './rate-limit-headers';
+
 const WINDOW_SECONDS = 60;
 
 /** Counts one create in the window's key, which expires after the window: one call to Redis. */
@@ -59,17 +61,18 @@ export class CreateRateLimitGuard implements CanActivate {
       return true;
     }
     const limit = this.config.rateLimit.createPerMinute;
+    const resetSeconds = Math.max(1, (window + 1) * WINDOW_SECONDS - Math.floor(Date.now() / 1000));
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const policy = { quota: limit, windowSeconds: WINDOW_SECONDS };
     if (count > limit) {
-      const retryAfter = (window + 1) * WINDOW_SECONDS - Math.floor(Date.now() / 1000);
-      void context
-        .switchToHttp()
-        .getResponse<FastifyReply>()
-        .header('retry-after', String(Math.max(1, retryAfter)));
+      sendRetryAfter(reply, 'create', resetSeconds, policy);
       throw new HttpException(
-        `Too many creates: at most ${limit} a minute. Retry after ${retryAfter} seconds.`,
+        `Too many creates: at most ${limit} a minute. Retry after ${resetSeconds} seconds.`,
         429,
       );
     }
+    // Every create says how many are left, so a client can pace itself before it is refused.
+    sendRateLimit(reply, { policy: 'create', ...policy, remaining: limit - count, resetSeconds });
     return true;
   }
 }

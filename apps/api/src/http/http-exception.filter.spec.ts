@@ -1,6 +1,12 @@
 import { ArgumentsHost, ForbiddenException, HttpException } from '@nestjs/common';
 
-import { HttpExceptionFilter, boundedMessage, isUnavailable } from './http-exception.filter';
+import {
+  HttpExceptionFilter,
+  boundedDetails,
+  boundedMessage,
+  codeForStatus,
+  isUnavailable,
+} from './http-exception.filter';
 
 /** What the filter sends, through a stand-in for Fastify's reply (the boundary). */
 function sent(exception: unknown): { status?: number; body?: Record<string, unknown> } {
@@ -10,7 +16,9 @@ function sent(exception: unknown): { status?: number; body?: Record<string, unkn
     status: (status: number) => ((result.status = status), reply),
     send: (body: Record<string, unknown>) => ((result.body = body), reply),
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ id: 'req-1' }) }),
+  } as unknown as ArgumentsHost;
   new HttpExceptionFilter().catch(exception, host);
   return result;
 }
@@ -26,15 +34,44 @@ describe('HttpExceptionFilter', () => {
         error: 'Forbidden',
         message: 'Wrong CSRF token.',
         code: 'csrf_token_invalid',
+        request_id: 'req-1',
       },
     });
   });
 
-  it('adds no code when there is none, and never one that is not a plain identifier', () => {
-    expect(sent(new HttpException('Too many.', 429)).body).not.toHaveProperty('code');
+  it('gives the status in words as the code when there is none, and never a code that is not a plain identifier', () => {
+    expect(sent(new HttpException('Too many.', 429)).body?.code).toBe('too_many_requests');
+    expect(sent(new HttpException({ message: 'x', code: '<script>' }, 400)).body?.code).toBe(
+      'bad_request',
+    );
+    expect(codeForStatus(500)).toBe('internal_error');
+    expect(codeForStatus(413)).toBe('payload_too_large');
+  });
+
+  it('sends one message string, and each invalid field in details', () => {
+    const details = [
+      { field: 'prompt', message: 'prompt must not be blank' },
+      { field: 'colour', message: 'unknown field' },
+    ];
     expect(
-      sent(new HttpException({ message: 'x', code: '<script>' }, 400)).body,
-    ).not.toHaveProperty('code');
+      sent(
+        new HttpException(
+          {
+            message: details.map((d) => `${d.field}: ${d.message}`),
+            code: 'validation_failed',
+            details: [...details, { field: 3 }, 'junk'],
+          },
+          400,
+        ),
+      ).body,
+    ).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'prompt: prompt must not be blank; colour: unknown field',
+      code: 'validation_failed',
+      details,
+      request_id: 'req-1',
+    });
   });
 });
 
@@ -53,24 +90,39 @@ describe('HttpExceptionFilter: an answer about an infographic state', () => {
       message: 'Already completed.',
       code: 'infograph_finished',
       infograph_status: 'completed',
+      request_id: 'req-1',
     });
     expect(conflict('<b>x</b>')).not.toHaveProperty('infograph_status');
   });
 });
 
 describe('boundedMessage', () => {
-  it('keeps short messages as they are', () => {
+  it('keeps short messages as they are, and joins several into one string', () => {
     expect(boundedMessage('prompt: too long')).toBe('prompt: too long');
-    expect(boundedMessage(['a', 'b'])).toEqual(['a', 'b']);
+    expect(boundedMessage(['a', 'b'])).toBe('a; b');
   });
 
   it('keeps the first five messages, says how many more, and cuts each to 200 characters', () => {
     const bounded = boundedMessage([...Array(8).keys()].map((i) => `${i}${'x'.repeat(500)}`));
-    expect(bounded).toHaveLength(6);
-    expect(
-      (bounded as string[]).slice(0, 5).every((m) => m.length === 200 && m.endsWith('…')),
-    ).toBe(true);
-    expect(bounded[5]).toBe('…and 3 more problems.');
+    const parts = bounded.split('; ');
+    expect(parts).toHaveLength(6);
+    expect(parts.slice(0, 5).every((m) => m.length === 200 && m.endsWith('…'))).toBe(true);
+    expect(parts[5]).toBe('…and 3 more problems.');
+  });
+});
+
+describe('boundedDetails', () => {
+  it('keeps the first five well-formed details, fields and messages cut to length', () => {
+    const many = [...Array(7).keys()].map((i) => ({
+      field: `f${i}`.repeat(40),
+      message: 'm'.repeat(300),
+    }));
+    const bounded = boundedDetails(many)!;
+    expect(bounded).toHaveLength(5);
+    expect(bounded[0].field).toHaveLength(64);
+    expect(bounded[0].message).toHaveLength(200);
+    expect(boundedDetails('nope')).toBeUndefined();
+    expect(boundedDetails([{ field: 1 }])).toBeUndefined();
   });
 });
 

@@ -63,7 +63,13 @@ export function refuseHostileJson(app: NestFastifyApplication): void {
       }
       const problem = request.body === undefined ? undefined : jsonShapeProblem(request.body);
       if (problem) {
-        await reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
+        await reply.status(400).send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: problem,
+          code: 'json_too_complex',
+          request_id: request.id,
+        });
       }
     });
 }

@@ -27,7 +27,15 @@ import {
 } from '@nestjs/common';
 
 import { isUUID } from 'class-validator';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { StorageError } from '@app/storage';
 
 import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
@@ -38,27 +46,16 @@ import { InfographResponse } from './dto/infograph.response';
 import { ListInfographsQuery } from './dto/list-infographs.query';
 import { RegenerateInfographsDto } from './dto/regenerate-infographs.dto';
 import { InfographLifecycle } from './infograph-lifecycle.service';
+import { CreditsLowAlert } from '../webhook-endpoints/credits-low-alert';
 
-const CREATE_EXAMPLE = {
-  infographs: [
-    {
-      id: '5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d',
-      request_id: null,
-      status: 'pending',
-      status_url:
-        'https://api.example.com/api/infographs/status/5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d/',
-    },
-  ],
-  total_submitted: 1,
-  credits_used: 1,
-};
-const STATUS_EXAMPLE = {
-  id: '5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d',
-  status: 'completed',
-  image_url: 'https://images.example.com/infographs/u/5b0c4f1e.png',
-  error_message: null,
-  created_at: '2025-11-22T10:30:00Z',
-  updated_at: '2025-11-22T10:30:45Z',
+/** Optional, so a plain create (and Swagger's "Try it out") needs none. */
+const IDEMPOTENCY_KEY = {
+  // Lower case: the name `@Headers('idempotency-key')` documents, which this replaces.
+  name: 'idempotency-key',
+  required: false,
+  description:
+    'Idempotency-Key: retry-safe creates. The same key and body replay the first answer (nothing charged again), another body is 409; per user, 1–255 visible ASCII characters',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
 
 @ApiTags('infographs')
@@ -73,19 +70,22 @@ export class InfographsController {
     private readonly metrics: Metrics,
     private readonly urls: PublicUrls,
     private readonly lifecycle: InfographLifecycle,
+    private readonly creditsLow: CreditsLowAlert,
   ) {}
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
   @ApiOperation({ summary: 'Create 1–4 infographs (answers at once, status pending)' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Retry-safe: same key and body replay the first answer',
+  @ApiHeader(IDEMPOTENCY_KEY)
+  @ApiCreatedResponse({
+    description: 'Created, charged and queued',
+    type: CreateInfographsResponse,
   })
-  @ApiResponse({ status: 201, description: 'Created', schema: { example: CREATE_EXAMPLE } })
-  @ApiResponse({ status: 400, description: 'Invalid body: each message names its field' })
-  @ApiResponse({ status: 402, description: 'Not enough credits (balance and cost in the message)' })
-  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body' })
+  @ApiResponse({ status: 400, description: 'validation_failed: `details` names each field' })
+  @ApiResponse({
+    status: 402,
+    description: 'insufficient_credits (balance and cost in the message): nothing was created',
+  })
+  @ApiResponse({ status: 409, description: 'idempotency_key_reused: with another body' })
   @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   @Post('create')
   @HttpCode(201)
@@ -116,16 +116,18 @@ export class InfographsController {
     summary:
       'Create 1–4 new infographs from one of yours: its prompt and settings, each overridable',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Retry-safe: same key and body replay the first answer',
+  @ApiHeader(IDEMPOTENCY_KEY)
+  @ApiCreatedResponse({
+    description: 'Created, charged and queued',
+    type: CreateInfographsResponse,
   })
-  @ApiResponse({ status: 201, description: 'Created', schema: { example: CREATE_EXAMPLE } })
-  @ApiResponse({ status: 400, description: 'Invalid override: each message names its field' })
-  @ApiResponse({ status: 402, description: 'Not enough credits (balance and cost in the message)' })
+  @ApiResponse({ status: 400, description: 'validation_failed: `details` names each field' })
+  @ApiResponse({
+    status: 402,
+    description: 'insufficient_credits (balance and cost in the message): nothing was created',
+  })
   @ApiResponse({ status: 404, description: 'No such infograph for this account' })
-  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body' })
+  @ApiResponse({ status: 409, description: 'idempotency_key_reused: with another body' })
   @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   @Post(':id/regenerate')
   @HttpCode(201)
@@ -185,11 +187,16 @@ export class InfographsController {
         `submit jobs not enqueued, the reconciler will: ${(error as Error).message}`,
       );
     }
+    if (!replayed) {
+      const first = response.infographs[0].id;
+      await this.creditsLow.afterCharge(user.id, response.credits_used, first);
+    }
     return response;
   }
 
   @ApiOperation({ summary: 'Status of one infograph' })
-  @ApiResponse({ status: 200, schema: { example: STATUS_EXAMPLE } })
+  @ApiOkResponse({ type: InfographResponse })
+  @ApiResponse({ status: 404, description: 'No such infograph for this account' })
   @Get('status/:id')
   async status(
     @CurrentUser() user: AuthenticatedUser,
@@ -208,8 +215,7 @@ export class InfographsController {
    * finished first (completed, failed) is left as it is: 409 with its status.
    */
   @ApiOperation({ summary: 'Cancel an unfinished infograph (refunded at once)' })
-  @ApiResponse({
-    status: 200,
+  @ApiOkResponse({
     description: 'Cancelled: status failed, error_code cancelled, credits refunded',
     type: InfographResponse,
   })
@@ -248,7 +254,7 @@ export class InfographsController {
   @ApiOperation({
     summary: 'Delete an infograph and its image (cancelled and refunded first if unfinished)',
   })
-  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiResponse({
     status: 404,
     description: 'No such infograph for this account (or already deleted)',
@@ -278,6 +284,8 @@ export class InfographsController {
 
   /** The user's history, newest first, `next_cursor` for the following page. */
   @ApiOperation({ summary: "The user's infographs, newest first, cursor-paginated" })
+  @ApiOkResponse({ type: InfographPageResponse })
+  @ApiResponse({ status: 400, description: 'validation_failed, or invalid_cursor' })
   @Get()
   async list(
     @CurrentUser() user: AuthenticatedUser,

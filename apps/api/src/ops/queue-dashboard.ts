@@ -20,7 +20,7 @@ export const DASHBOARD_PATH = '/admin/queues';
 type Login = { kind: 'none' } | { kind: LoginKind; ok: boolean };
 
 /**
- * Bull Board at /admin/queues: all five queues, read-only unless ADMIN_QUEUE_ACTIONS (then retry,
+ * Bull Board at /admin/queues: all six queues, read-only unless ADMIN_QUEUE_ACTIONS (then retry,
  * clean, empty, obliterate, add, promote; Bull Board itself refuses them on a read-only queue, 405).
  * Only for admins: HTTP basic auth with ADMIN_USER/ADMIN_PASSWORD, or an admin user's API token,
  * failed logins throttled (AdminLoginThrottle). Without an ADMIN_PASSWORD it is not mounted at all.

@@ -1,7 +1,13 @@
 import { AuthenticatedUser, CurrentUser, Public } from '@app/auth';
 import { CheckoutService, PurchaseHistory } from '@app/payments';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 
 import { CheckoutRequest } from './dto/checkout.request';
 import { CheckoutResponse } from './dto/checkout.response';
@@ -20,6 +26,8 @@ export class PurchasesController {
   ) {}
 
   /** What can be bought. Public: prices are no secret, and a page may show them signed out. */
+  @ApiOperation({ summary: 'The credit packs for sale, and whether buying is on' })
+  @ApiOkResponse({ type: CreditPacksResponse })
   @Public()
   @Get('packs')
   packs(): CreditPacksResponse {
@@ -30,6 +38,14 @@ export class PurchasesController {
   }
 
   /** Starts a Stripe Checkout for one pack; the credits come when Stripe says it is paid. */
+  @ApiOperation({ summary: 'Start a Stripe Checkout for one pack' })
+  @ApiCreatedResponse({ type: CheckoutResponse })
+  @ApiResponse({ status: 400, description: 'unknown_pack, or validation_failed' })
+  @ApiResponse({ status: 502, description: 'payment_provider_error: Stripe refused (our side)' })
+  @ApiResponse({
+    status: 503,
+    description: 'purchases_disabled, payment_provider_unavailable, or a store down: retry later',
+  })
   @Post('checkout')
   @HttpCode(201)
   async start(
@@ -44,6 +60,8 @@ export class PurchasesController {
   }
 
   /** The user's purchases, newest first, with the ledger entries each made. */
+  @ApiOperation({ summary: 'Your purchases, newest first, with the ledger entries each made' })
+  @ApiOkResponse({ type: PurchasesResponse })
   @Get('purchases')
   async purchases(
     @CurrentUser() user: AuthenticatedUser,

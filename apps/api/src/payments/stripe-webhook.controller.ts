@@ -1,14 +1,11 @@
 import { Public } from '@app/auth';
-import {
-  StripeWebhookHandler,
-  type StripeWebhookOutcome,
-  type StripeWebhookResult,
-} from '@app/payments';
+import { StripeWebhookHandler, type StripeWebhookResult } from '@app/payments';
 import { Controller, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 
 import { BalanceEvents } from './balance-events';
+import { StripeWebhookResponse } from './dto/stripe-webhook.response';
 import { paymentsHttpError } from './payment-errors';
 
 /**
@@ -26,11 +23,18 @@ export class StripeWebhookController {
     private readonly balanceEvents: BalanceEvents,
   ) {}
 
+  @ApiOperation({ summary: "Stripe's events (Stripe calls it; authenticated by its signature)" })
+  @ApiHeader({
+    name: 'stripe-signature',
+    required: true,
+    description: "Stripe's HMAC over the raw body, checked with STRIPE_WEBHOOK_SECRET",
+  })
+  @ApiOkResponse({ description: 'Recorded or ignored: Stripe stops', type: StripeWebhookResponse })
+  @ApiResponse({ status: 400, description: 'invalid_signature' })
+  @ApiResponse({ status: 503, description: 'purchases_disabled, or a store down: Stripe retries' })
   @Post()
   @HttpCode(200)
-  async receive(
-    @Req() request: RawBodyRequest<FastifyRequest>,
-  ): Promise<{ received: true; type: string; outcome: StripeWebhookOutcome }> {
+  async receive(@Req() request: RawBodyRequest<FastifyRequest>): Promise<StripeWebhookResponse> {
     let result: StripeWebhookResult;
     try {
       // The raw bytes (the same mechanism as fal's webhook: Nest's rawBody): the signature

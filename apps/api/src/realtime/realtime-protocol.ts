@@ -21,17 +21,20 @@ export function isAppPing(text: string): boolean {
   }
 }
 
-const ERRORS: Record<number, string> = {
-  401: 'Unauthorized',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
+const ERRORS: Record<number, { error: string; code: string }> = {
+  401: { error: 'Unauthorized', code: 'unauthorized' },
+  429: { error: 'Too Many Requests', code: 'too_many_requests' },
+  503: { error: 'Service Unavailable', code: 'temporarily_unavailable' },
 };
 
-/** Refuses an upgrade with the api's error shape: the client sees a plain HTTP answer. */
+/** Refuses an upgrade with the api's error shape (`ErrorResponse`): a plain HTTP answer. */
 export function refuseUpgrade(
   reply: FastifyReply,
   statusCode: 401 | 429 | 503,
   message: string,
 ): FastifyReply {
-  return reply.code(statusCode).send({ statusCode, error: ERRORS[statusCode], message });
+  const { error, code } = ERRORS[statusCode];
+  return reply
+    .code(statusCode)
+    .send({ statusCode, error, message, code, request_id: reply.request.id });
 }

@@ -160,6 +160,7 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
           statusCode: 426,
           error: 'Upgrade Required',
           message: 'Connect with a WebSocket client.',
+          code: 'upgrade_required',
         }),
       wsHandler: (socket, request) => this.accept(socket, request),
     });

@@ -1,11 +1,9 @@
 import { AuthenticatedUser, CurrentUser } from '@app/auth';
 import { Controller, Logger, Post, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { WsTicketResponse } from './dto/ws-ticket.response';
 import { WS_TICKET_TTL_SECONDS, WsTickets } from './ws-tickets';
-
-const TICKET_EXAMPLE = { ticket: 'q3JcX0m8d1vYcK1n0m6Vb5f2kqJ8pX9tQ1u4rS7wZ0A', expires_in: 30 };
 
 @ApiTags('realtime')
 @Controller('api/ws/ticket')
@@ -21,10 +19,9 @@ export class WsTicketController {
   @ApiOperation({
     summary: 'A one-time ticket for the /api/ws WebSocket (connect to /api/ws?ticket=<ticket>)',
   })
-  @ApiResponse({
-    status: 201,
+  @ApiCreatedResponse({
     description: `Valid once, for ${WS_TICKET_TTL_SECONDS} s`,
-    schema: { example: TICKET_EXAMPLE },
+    type: WsTicketResponse,
   })
   @ApiResponse({ status: 401, description: 'Missing, invalid or revoked API token' })
   @ApiResponse({ status: 503, description: 'Redis unavailable; retry shortly' })

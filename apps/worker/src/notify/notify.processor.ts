@@ -1,6 +1,7 @@
 import { AppConfig, PublicUrls } from '@app/config';
 import { type Infograph, isTerminal } from '@app/database';
-import { InfographStateService } from '@app/infographs';
+import { WebhookAnnouncer } from '@app/customer-webhooks';
+import { InfographStateService, toInfographUpdate } from '@app/infographs';
 import { Mailer } from '@app/notifications';
 import { JobData, QUEUES } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
@@ -11,8 +12,8 @@ import { StepProcessor } from '../step-processor';
 import { RealtimeEvents } from './realtime-events';
 
 /**
- * Tells the user an infograph is done (completed or failed): a real-time event to open pages and
- * an e-mail (none for a cancel: the user asked for it). A failure here retries the job and never
+ * Tells the user an infograph is done (completed or failed): a real-time event to open pages, an
+ * event to their webhook endpoints, and an e-mail (none for a cancel: the user asked for it). A failure here retries the job and never
  * touches the infograph's status.
  */
 @Processor(QUEUES.notify)
@@ -25,6 +26,7 @@ export class NotifyProcessor extends StepProcessor {
     private readonly mailer: Mailer,
     private readonly state: InfographStateService,
     private readonly urls: PublicUrls,
+    private readonly webhooks: WebhookAnnouncer,
   ) {
     super(config);
   }
@@ -37,6 +39,8 @@ export class NotifyProcessor extends StepProcessor {
     // The event first and the e-mail last: nothing can fail after the e-mail went out, so a
     // retry never sends it twice.
     await this.events.publishOrThrow(infograph);
+    // Customers' endpoints next (idempotent per infograph and endpoint), still before the e-mail.
+    await this.announce(infograph);
     if (infograph.errorCode === 'cancelled') {
       // The user did it themselves (their page hears of it): no e-mail about it.
       return infograph.status;
@@ -46,6 +50,12 @@ export class NotifyProcessor extends StepProcessor {
       `infographId=${infograph.id} jobId=${job.id} queue=notify told ${infograph.ownerEmail}: ${infograph.status}`,
     );
     return infograph.status;
+  }
+
+  /** `infograph.completed` or `infograph.failed` (a cancel included) to the owner's endpoints. */
+  private announce(i: Infograph): Promise<string[]> {
+    const type = i.status === 'completed' ? 'infograph.completed' : 'infograph.failed';
+    return this.webhooks.announce(i.userId, type, `${type}:${i.id}`, toInfographUpdate(i));
   }
 
   private sendMail(to: string, i: Infograph): Promise<void> {

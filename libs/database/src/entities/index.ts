@@ -7,6 +7,9 @@ import { IdempotencyKey } from './idempotency-key.entity';
 import { Infograph } from './infograph.entity';
 import { User } from './user.entity';
 import { FalWebhookDelivery } from './fal-webhook-delivery.entity';
+import { WebhookAttempt } from './webhook-attempt.entity';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookMessage } from './webhook-message.entity';
 
 export {
   ApiToken,
@@ -18,6 +21,9 @@ export {
   Infograph,
   User,
   FalWebhookDelivery,
+  WebhookAttempt,
+  WebhookEndpoint,
+  WebhookMessage,
 };
 export { PURCHASE_STATUSES, type PurchaseStatus } from './credit-purchase.entity';
 export { REVERSAL_KINDS, type ReversalKind } from './credit-purchase-reversal.entity';
@@ -32,6 +38,7 @@ export { LEDGER_REASONS, type LedgerReason } from './credit-ledger-entry.entity'
 export { FAL_WEBHOOK_OUTCOMES, type FalWebhookOutcome } from './fal-webhook-delivery.entity';
 export { API_TOKEN_KINDS, type ApiTokenKind } from './api-token.entity';
 export { EMAIL_TOKEN_PURPOSES, type EmailTokenPurpose } from './email-token.entity';
+export { WEBHOOK_MESSAGE_STATUSES, type WebhookMessageStatus } from './webhook-message.entity';
 
 export const ENTITIES = [
   User,
@@ -43,4 +50,7 @@ export const ENTITIES = [
   EmailToken,
   CreditPurchase,
   CreditPurchaseReversal,
+  WebhookEndpoint,
+  WebhookMessage,
+  WebhookAttempt,
 ];

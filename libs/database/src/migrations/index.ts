@@ -5,6 +5,7 @@ import { FalWebhookDeliveries1796200000000 } from './1796200000000-fal-webhook-d
 import { Accounts1796300000000 } from './1796300000000-accounts';
 import { CreditPurchases1796400000000 } from './1796400000000-credit-purchases';
 import { InfographErrorCode1796500000000 } from './1796500000000-infograph-error-code';
+import { CustomerWebhooks1796600000000 } from './1796600000000-customer-webhooks';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -16,4 +17,5 @@ export const MIGRATIONS: Function[] = [
   Accounts1796300000000,
   CreditPurchases1796400000000,
   InfographErrorCode1796500000000,
+  CustomerWebhooks1796600000000,
 ];

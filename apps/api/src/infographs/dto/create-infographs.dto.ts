@@ -19,6 +19,11 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+/** What `aspect_ratio` accepts: each ratio as fal writes it (`16:9`) and in the `16/9` form. */
+const ACCEPTED_ASPECT_RATIOS = ASPECT_RATIOS.flatMap((ratio) =>
+  ratio.includes(':') ? [ratio, ratio.replace(':', '/')] : [ratio],
+);
+
 const IsAspectRatio = () =>
   ValidateBy({
     name: 'isAspectRatio',
@@ -31,7 +36,9 @@ const IsAspectRatio = () =>
   });
 
 /**
- * The create body, as in the guide. Unknown fields are rejected by the validation pipe.
+ * The create body, as in the guide. Unknown fields are rejected by the validation pipe. No OpenAPI
+ * `default`s: generators (openapi-typescript) make a field that has one required, and every field
+ * but the prompt may be left out; the descriptions say what is assumed.
  * class-validator runs a property's decorators bottom-up and the pipe stops at a field's first
  * failure (`stopAtFirstError`), so each list ends with the type check: it runs first, and `"2"`
  * is told it must be a whole number, not that it is greater than 4.
@@ -51,8 +58,14 @@ export class CreateInfographsDto {
   prompt!: string;
 
   @ApiPropertyOptional({
-    example: 'https://example.com/blog-post',
-    description: 'A public http(s) article to base it on',
+    type: String,
+    format: 'uri',
+    nullable: true,
+    maxLength: 2048,
+    // Not a URL: Swagger's "Try it out" sends the example, and a made-up article fails the create.
+    example: null,
+    description:
+      'A public http(s) article to base it on, e.g. https://example.com/blog-post (null or left out: none)',
   })
   @IsOptional()
   @IsUrl(
@@ -64,10 +77,10 @@ export class CreateInfographsDto {
   blog_url?: string | null;
 
   @ApiPropertyOptional({
-    example: '16/9',
-    default: '16:9',
+    enum: ACCEPTED_ASPECT_RATIOS,
+    example: '16:9',
     description:
-      '21:9, 16:9, 3:2, 4:3, 5:4, 1:1, 4:5, 3:4, 2:3, 9:16 (16/9 form accepted), or auto (the model picks)',
+      'The shape, width:height (the 16/9 form is accepted too), or auto (the model picks); 16:9 when left out',
   })
   @IsOptional()
   @IsAspectRatio()
@@ -76,15 +89,20 @@ export class CreateInfographsDto {
 
   @ApiPropertyOptional({
     enum: RESOLUTIONS,
-    default: '1K',
     example: '2K',
-    description: '4K costs 2 credits per image',
+    description: '1K when left out; 4K costs 2 credits per image',
   })
   @IsOptional()
   @IsIn(RESOLUTIONS, { message: 'resolution must be one of 1K, 2K, 4K' })
   resolution?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_IMAGES_PER_REQUEST, default: 1, example: 1 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_IMAGES_PER_REQUEST,
+    example: 1,
+    description: 'How many images (each charged); 1 when left out',
+  })
   @IsOptional()
   @Max(MAX_IMAGES_PER_REQUEST)
   @Min(1)

@@ -30,7 +30,7 @@ export class InfographResponse implements InfographUpdate {
   @ApiProperty({ example: 'Create an infographic about climate change' })
   prompt!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ type: String, format: 'uri', nullable: true, example: null })
   blog_url!: string | null;
 
   @ApiProperty({ enum: ASPECT_RATIOS, example: '16:9', description: "Normalised to fal's form" })
@@ -48,16 +48,17 @@ export class InfographResponse implements InfographUpdate {
 
   @ApiProperty({
     type: String,
+    format: 'uri',
     nullable: true,
     example: 'https://images.example.com/infographs/u/5b0c4f1e.png',
     description: 'Our copy of the image; set once completed',
   })
   image_url!: string | null;
 
-  @ApiProperty({ type: Number, nullable: true, example: 1376 })
+  @ApiProperty({ type: 'integer', nullable: true, example: 1376, description: 'Pixels' })
   width!: number | null;
 
-  @ApiProperty({ type: Number, nullable: true, example: 768 })
+  @ApiProperty({ type: 'integer', nullable: true, example: 768, description: 'Pixels' })
   height!: number | null;
 
   @ApiProperty({
@@ -69,7 +70,8 @@ export class InfographResponse implements InfographUpdate {
   error_message!: string | null;
 
   @ApiProperty({
-    enum: INFOGRAPH_ERROR_CODES,
+    // null listed too: OpenAPI 3.0's `nullable` does not add it to an enum's values.
+    enum: [...INFOGRAPH_ERROR_CODES, null],
     nullable: true,
     example: null,
     description:
