@@ -10,6 +10,7 @@ import { Metrics } from '@app/observability';
 import { JobProducer } from '@app/queues';
 import {
   BadRequestException,
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -58,6 +59,23 @@ const IDEMPOTENCY_KEY = {
   schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
 
+/** What every charged create answers (create and regenerate): one place, so both stay alike. */
+const ChargedCreateResponses = () =>
+  applyDecorators(
+    ApiHeader(IDEMPOTENCY_KEY),
+    ApiCreatedResponse({
+      description: 'Created, charged and queued',
+      type: CreateInfographsResponse,
+    }),
+    ApiResponse({ status: 400, description: 'validation_failed: `details` names each field' }),
+    ApiResponse({
+      status: 402,
+      description: 'insufficient_credits (balance and cost in the message): nothing was created',
+    }),
+    ApiResponse({ status: 409, description: 'idempotency_key_reused: with another body' }),
+    ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' }),
+  );
+
 @ApiTags('infographs')
 @Controller('api/infographs')
 export class InfographsController {
@@ -75,18 +93,7 @@ export class InfographsController {
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
   @ApiOperation({ summary: 'Create 1–4 infographs (answers at once, status pending)' })
-  @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiCreatedResponse({
-    description: 'Created, charged and queued',
-    type: CreateInfographsResponse,
-  })
-  @ApiResponse({ status: 400, description: 'validation_failed: `details` names each field' })
-  @ApiResponse({
-    status: 402,
-    description: 'insufficient_credits (balance and cost in the message): nothing was created',
-  })
-  @ApiResponse({ status: 409, description: 'idempotency_key_reused: with another body' })
-  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
+  @ChargedCreateResponses()
   @Post('create')
   @HttpCode(201)
   @UseGuards(CreateRateLimitGuard)
@@ -116,19 +123,8 @@ export class InfographsController {
     summary:
       'Create 1–4 new infographs from one of yours: its prompt and settings, each overridable',
   })
-  @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiCreatedResponse({
-    description: 'Created, charged and queued',
-    type: CreateInfographsResponse,
-  })
-  @ApiResponse({ status: 400, description: 'validation_failed: `details` names each field' })
-  @ApiResponse({
-    status: 402,
-    description: 'insufficient_credits (balance and cost in the message): nothing was created',
-  })
+  @ChargedCreateResponses()
   @ApiResponse({ status: 404, description: 'No such infograph for this account' })
-  @ApiResponse({ status: 409, description: 'idempotency_key_reused: with another body' })
-  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   @Post(':id/regenerate')
   @HttpCode(201)
   @UseGuards(CreateRateLimitGuard)
