@@ -68,11 +68,15 @@ describe('start-up in production on fal-sim, when told to', () => {
         FAL_WEBHOOK_SECRET: 'config-test-webhook-secret-0123456789abcdef',
       });
       try {
+        // Both lines, in whichever order the logger flushes them (the warning once came after
+        // "listening" on a loaded CI machine); a missing warning still times out and fails.
         const output = await waitFor(
           () => app.output(),
-          (text) => /listening|worker started/.test(text),
-          { timeoutMs: 30_000, describe: `${entry} to start` },
-        );
+          (text) =>
+            /listening|worker started/.test(text) &&
+            /UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION=true/.test(text),
+          { timeoutMs: 30_000, describe: `${entry} to start and warn` },
+        ).catch(() => app.output());
         expect(output).toMatch(/"level":40.*UNSAFE_ALLOW_FAL_SIM_IN_PRODUCTION=true/);
       } finally {
         app.child.kill('SIGTERM');
