@@ -118,6 +118,27 @@ export class WebhookDeliveryService {
     return { kind: 'failed', error: result.error };
   }
 
+  /**
+   * Pending messages whose delivery job must have been lost (a Redis crash or failover; the
+   * database is the truth, jobs only ring the bell): nothing tried them for longer than their
+   * next retry could be delayed (the backoff doubles per failed attempt) plus `graceMs`.
+   * Oldest first, at most `limit`.
+   */
+  async overdue(graceMs: number, limit: number): Promise<string[]> {
+    const rows = await preparedQuery<{ id: string }>(
+      this.dataSource,
+      `SELECT m.id FROM webhook_messages m
+        WHERE m.status = 'pending'
+          AND COALESCE((SELECT max(a.attempted_at) FROM webhook_attempts a WHERE a.message_id = m.id),
+                       m.created_at)
+              + make_interval(secs => ($1::float8 * power(2, m.attempts) + $2) / 1000) < now()
+        ORDER BY m.created_at
+        LIMIT $3`,
+      [this.config.customerWebhooks.retryBaseMs, graceMs, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** The last attempt failed: the message is given up (the endpoint stays enabled). */
   async giveUp(messageId: string): Promise<void> {
     await preparedQuery(

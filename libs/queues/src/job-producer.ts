@@ -35,14 +35,34 @@ export class JobProducer {
    * finished) replaces a finished job, as `requeue` does.
    */
   async deliverWebhooks(messageIds: string[], options: { again?: boolean } = {}): Promise<void> {
+    if (options.again) {
+      await this.redeliverWebhooks(messageIds);
+      return;
+    }
+    for (const messageId of messageIds) {
+      await this.queues['customer-webhook'].add(
+        'customer-webhook',
+        { messageId },
+        { jobId: `deliver-${messageId}` },
+      );
+    }
+  }
+
+  /**
+   * Webhook messages enqueued again (a lost job, or "send again"): each one whose job is not
+   * live any more. Returns how many were added.
+   */
+  async redeliverWebhooks(messageIds: string[]): Promise<number> {
     const queue = this.queues['customer-webhook'];
+    let added = 0;
     for (const messageId of messageIds) {
       const id = `deliver-${messageId}`;
-      if (options.again) {
-        await this.removeIfFinished(queue, id);
+      if (await this.removeIfFinished(queue, id)) {
+        await queue.add('customer-webhook', { messageId }, { jobId: id });
+        added += 1;
       }
-      await queue.add('customer-webhook', { messageId }, { jobId: id });
     }
+    return added;
   }
 
   /**

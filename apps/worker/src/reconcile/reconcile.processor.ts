@@ -1,4 +1,5 @@
 import { AppConfig } from '@app/config';
+import { WebhookDeliveryService } from '@app/customer-webhooks';
 import { Infograph } from '@app/database';
 import { FalGateway } from '@app/fal';
 import { failureMessage, StaleInfographsService } from '@app/infographs';
@@ -36,6 +37,7 @@ export class ReconcileProcessor extends WorkerHost {
     private readonly pipeline: InfographPipeline,
     private readonly metrics: Metrics,
     private readonly retention: DeliveryRetention,
+    private readonly webhookDeliveries: WebhookDeliveryService,
   ) {
     super();
   }
@@ -47,7 +49,7 @@ export class ReconcileProcessor extends WorkerHost {
 
   private async reconcile(jobId?: string): Promise<Record<string, number>> {
     const { pendingAfterMs, processingAfterMs } = this.config.reconcile;
-    const counts = { submit: 0, upload: 0, polled: 0, expired: 0 };
+    const counts = { submit: 0, upload: 0, polled: 0, expired: 0, webhooks: 0 };
     // First, so nothing past the bound is requeued or polled again.
     for (const i of await this.stale.findOverdue(
       this.config.reconcile.generationTimeoutMs,
@@ -64,10 +66,14 @@ export class ReconcileProcessor extends WorkerHost {
     for (const i of await this.stale.find('fal', processingAfterMs, BATCH)) {
       counts[await this.pollFal(i, jobId)] += 1;
     }
+    // Customers' webhook messages whose job was lost: rung again under the same job id (so a
+    // message still retrying is left alone) and sent with the same `webhook-id`.
+    const overdue = await this.webhookDeliveries.overdue(pendingAfterMs, BATCH);
+    counts.webhooks = await this.producer.redeliverWebhooks(overdue);
     for (const [action, n] of Object.entries(counts)) {
       this.metrics.reconciled.inc({ action }, n);
     }
-    if (counts.submit + counts.upload + counts.polled + counts.expired > 0) {
+    if (Object.values(counts).some((n) => n > 0)) {
       this.logger.log(`reconciled ${JSON.stringify(counts)}`);
     }
     return { ...counts, deliveriesPruned: await this.retention.prune() };

@@ -24,6 +24,8 @@ export type WebhookMessageStatus = (typeof WEBHOOK_MESSAGE_STATUSES)[number];
 @Index('uq_webhook_messages_endpoint_event', ['endpointId', 'eventKey'], { unique: true })
 @Index('ix_webhook_messages_endpoint_created', ['endpointId', 'createdAt'])
 @Index('ix_webhook_messages_created', ['createdAt'])
+// The reconciler's scan for messages whose delivery job was lost: the pending ones only.
+@Index('ix_webhook_messages_pending', ['createdAt'], { where: `"status" = 'pending'` })
 @Check('ck_webhook_messages_status', `"status" IN ('pending', 'delivered', 'failed')`)
 export class WebhookMessage {
   /** `msg_` and 32 hex digits. */

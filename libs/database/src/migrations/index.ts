@@ -6,6 +6,7 @@ import { Accounts1796300000000 } from './1796300000000-accounts';
 import { CreditPurchases1796400000000 } from './1796400000000-credit-purchases';
 import { InfographErrorCode1796500000000 } from './1796500000000-infograph-error-code';
 import { CustomerWebhooks1796600000000 } from './1796600000000-customer-webhooks';
+import { WebhookMessagesPendingIndex1796650000000 } from './1796650000000-webhook-messages-pending-index';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,5 @@ export const MIGRATIONS: Function[] = [
   CreditPurchases1796400000000,
   InfographErrorCode1796500000000,
   CustomerWebhooks1796600000000,
+  WebhookMessagesPendingIndex1796650000000,
 ];
