@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { Webhook } from 'standardwebhooks';
 
+import { ReconcileProcessor } from '../../apps/worker/src/reconcile/reconcile.processor';
 import { aUserWithCredits } from '../support/factories';
 import { Flow, startFlow } from '../support/flow';
 import { TestSmtpServer, startSmtpServer } from '../support/smtp-server';
@@ -140,6 +141,17 @@ describe('outbound webhooks (Standard Webhooks)', () => {
     (await flow.api.request('GET', `/api/webhook-endpoints/${endpointId}/deliveries/`, { token }))
       .body.deliveries as any[];
 
+  /**
+   * The barrier before asserting that nothing more was sent: every message of the endpoint is
+   * finished (a finished message is never sent again), and there are `n` of them.
+   */
+  const allFinished = (token: string, endpointId: string, n: number) =>
+    waitFor(
+      () => deliveries(token, endpointId),
+      (d) => d.length === n && d.every((m) => m.status !== 'pending'),
+      { describe: `${n} finished messages` },
+    );
+
   it('registers an endpoint with a secret shown once, lists it without, and keeps it to its owner', async () => {
     const { token } = await aUserWithCredits(flow.api.app, 0);
     const other = await aUserWithCredits(flow.api.app, 0);
@@ -250,7 +262,8 @@ describe('outbound webhooks (Standard Webhooks)', () => {
       ([na, nb]) => na >= 1 && nb >= 1,
       { describe: 'both receivers to hear' },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await allFinished(a.token, endpointA.id, 1);
+    await allFinished(b.token, endpointB.id, 1);
 
     expect(receiverA.verifiedWith(endpointA.secret).map((v) => v.payload.data.id)).toEqual([idA]);
     expect(receiverB.verifiedWith(endpointB.secret).map((v) => v.payload.data.id)).toEqual([idB]);
@@ -316,7 +329,7 @@ describe('outbound webhooks (Standard Webhooks)', () => {
     const [wantsFailures, wantsCompletions] = [await aReceiver(), await aReceiver()];
     const { token } = await aUserWithCredits(flow.api.app, 1);
     const endpoint = await register(token, wantsFailures.url, ['infograph.failed']);
-    await register(token, wantsCompletions.url, ['infograph.completed']);
+    const completions = await register(token, wantsCompletions.url, ['infograph.completed']);
     const id = await createOne(token, { blog_url: slowBlogUrl });
     const cancelled = await flow.api.request('POST', `/api/infographs/${id}/cancel/`, { token });
     expect(cancelled.status).toBe(200);
@@ -332,7 +345,8 @@ describe('outbound webhooks (Standard Webhooks)', () => {
       type: 'infograph.failed',
       data: { id, status: 'failed', error_code: 'cancelled' },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // One statement made the messages of every endpoint of the event: none is there for it.
+    expect(await deliveries(token, completions.id)).toEqual([]);
     expect(wantsCompletions.requests).toEqual([]);
   });
 
@@ -351,7 +365,8 @@ describe('outbound webhooks (Standard Webhooks)', () => {
       )
     ).map((v) => v.payload);
     expect(event).toMatchObject({ type: 'credits.low', data: { balance: 4, threshold: 5 } });
-    await new Promise((r) => setTimeout(r, 500));
+    // The charges (and so their announcements) were made before the creates answered.
+    await allFinished(token, endpoint.id, 1);
     expect(receiver.requests).toHaveLength(1);
   });
 
@@ -410,10 +425,69 @@ describe('outbound webhooks (Standard Webhooks)', () => {
         ),
       ).toBe(true);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    const [delivery] = await allFinished(token, endpoint.id, 1);
     expect(receiver.requests).toHaveLength(2);
-    const [delivery] = await deliveries(token, endpoint.id);
     expect(delivery.attempts).toHaveLength(2);
+  });
+});
+
+describe('a message whose delivery job was lost (a Redis crash or failover)', () => {
+  let flow: Flow;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    // The reconciler runs only when the test says, so each pass is observed.
+    flow = await startFlow({ ...FAST_RETRIES, RECONCILE_INTERVAL_MS: '3600000' });
+    receiver = await new Receiver().start();
+  });
+  afterAll(async () => {
+    await flow.close();
+    await receiver.stop();
+  });
+
+  it('is delivered by the reconciler under its webhook-id; one still retrying is left to its job', async () => {
+    const { token } = await aUserWithCredits(flow.api.app, 0);
+    const endpoint = await flow.api.request('POST', '/api/webhook-endpoints/', {
+      token,
+      body: { url: receiver.url, event_types: ['credits.low'] },
+    });
+    const db = flow.api.dataSource;
+    const message = (id: string, minutesAgo: number, attempts: number) =>
+      db.query(
+        `INSERT INTO webhook_messages (id, endpoint_id, event_type, event_key, payload, attempts, created_at)
+         VALUES ($1, $2, 'credits.low', $1, $3, $4, now() - make_interval(mins => $5))`,
+        [
+          id,
+          endpoint.body.id,
+          JSON.stringify({ type: 'credits.low', timestamp: new Date().toISOString(), data: {} }),
+          attempts,
+          minutesAgo,
+        ],
+      );
+    // Committed by its announcement an hour ago; its job is gone with Redis' keys.
+    await message('msg_lost', 60, 0);
+    // Failed three times, the last just now: its next retry is not due yet.
+    await message('msg_retrying', 60, 3);
+    await db.query(
+      `INSERT INTO webhook_attempts (message_id, status_code, duration_ms) VALUES ('msg_retrying', 500, 5)`,
+    );
+
+    const reconciler = flow.worker.get(ReconcileProcessor);
+    expect(await reconciler.process()).toMatchObject({ webhooks: 1 });
+    const delivered = await waitFor(
+      () => receiver.verifiedWith(endpoint.body.secret),
+      (v) => v.length === 1,
+      { describe: 'the lost message' },
+    );
+    expect(delivered[0]).toMatchObject({ id: 'msg_lost', payload: { type: 'credits.low' } });
+    await waitFor(
+      () => db.query(`SELECT status FROM webhook_messages WHERE id = 'msg_lost'`),
+      (rows: { status: string }[]) => rows[0].status === 'delivered',
+      { describe: 'msg_lost delivered' },
+    );
+    // Delivered, it is not rung again; the retrying one still is not due.
+    expect(await reconciler.process()).toMatchObject({ webhooks: 0 });
+    expect(receiver.requests.map((r) => r.id)).toEqual(['msg_lost']);
   });
 });
 
@@ -430,7 +504,7 @@ describe('retention of what was sent', () => {
     const db = flow.api.dataSource;
     const [endpoint] = await db.query(
       `INSERT INTO webhook_endpoints (user_id, url, event_types, secret)
-       VALUES ($1, 'https://example.com/h', '{credits.low}', 'whsec_x') RETURNING id`,
+       VALUES ($1, 'http://127.0.0.1:9/h', '{credits.low}', 'whsec_x') RETURNING id`,
       [user.id],
     );
     const message = (id: string, status: string, daysAgo: number) =>
@@ -510,8 +584,19 @@ describe('an endpoint that keeps failing', () => {
 
     // Nothing more is sent while it is disabled, a test event included.
     const heard = receiver.requests.length;
-    await flow.api.request('POST', `/api/webhook-endpoints/${endpointId}/test/`, { token });
-    await new Promise((r) => setTimeout(r, 500));
+    const test = await flow.api.request('POST', `/api/webhook-endpoints/${endpointId}/test/`, {
+      token,
+    });
+    // Its job has run once the message is finished: failed, unsent, as its endpoint is disabled.
+    const finished = await waitFor(
+      () => flow.api.request('GET', `/api/webhook-endpoints/${endpointId}/deliveries/`, { token }),
+      (r) => r.body.deliveries.some((d: any) => d.id === test.body.id && d.status !== 'pending'),
+      { describe: 'the test event to be given up' },
+    );
+    expect(finished.body.deliveries.find((d: any) => d.id === test.body.id)).toMatchObject({
+      status: 'failed',
+      attempts: [],
+    });
     expect(receiver.requests.length).toBe(heard);
     expect(smtp.messages.filter((m) => m.envelopeTo.includes(user.email))).toHaveLength(1);
 
