@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
 import { InfographCreationService } from '@app/infographs';
-import { JobProducer } from '@app/queues';
+import { JobProducer, jobIdFor } from '@app/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { OBJECT_STORAGE, type ObjectStorage } from '@app/storage';
@@ -28,10 +28,13 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
   let storage: ObjectStorage;
   let slowBlog: Server;
   let slowBlogUrl: string;
+  /** Requests the slow blog has received: a submit job is scraping it. */
+  let blogReads = 0;
 
   beforeAll(async () => {
     // A blog that takes its time: the submit job is still scraping while the infograph is pending.
     slowBlog = createServer((_req, res) => {
+      blogReads += 1;
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(
@@ -115,6 +118,19 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
 
   const imageKey = (userId: string, id: string) => `infographs/${userId}/${id}.png`;
 
+  /** The infograph's job on `queue` once it has finished (completed or failed), or none. */
+  async function finishedJob(queue: 'submit' | 'upload', id: string) {
+    const jobs = flow.api.app.get<Queue>(getQueueToken(queue), { strict: false });
+    return waitFor(
+      async () => {
+        const job = await jobs.getJob(jobIdFor(queue, id));
+        return { job, state: job ? await job.getState() : 'none' };
+      },
+      ({ state }) => state === 'completed' || state === 'failed' || state === 'none',
+      { describe: `the ${queue} job of ${id} to finish` },
+    );
+  }
+
   describe('cancel', () => {
     it('cancels a pending one at once: failed, error_code cancelled, refunded once', async () => {
       const { user, token } = await aUserWithCredits(flow.api.app, 5);
@@ -143,8 +159,11 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
       expect((await status(token, ids[0])).body).toMatchObject({ error_code: 'cancelled' });
 
       // Its late submit changes nothing: the job skips a row that is no longer pending.
-      await flow.api.app.get(JobProducer).enqueue('submit', [{ infographId: ids[0] }]);
-      await new Promise((r) => setTimeout(r, 500));
+      expect(await flow.api.app.get(JobProducer).requeue('submit', { infographId: ids[0] })).toBe(
+        true,
+      );
+      const late = await finishedJob('submit', ids[0]);
+      expect(late.job?.returnvalue).toMatch(/^skipped/);
       expect((await status(token, ids[0])).body).toMatchObject({
         status: 'failed',
         request_id: null,
@@ -179,9 +198,13 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
     it('wins against a submit still reading the blog: the surplus fal request is cancelled', async () => {
       const { user, token } = await aUserWithCredits(flow.api.app, 1);
       const prompt = `Summarise this ${randomUUID()}`;
+      const readsBefore = blogReads;
       const [id] = await create(token, { prompt, blog_url: slowBlogUrl });
-      // The submit job is scraping the slow blog now.
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(
+        () => blogReads,
+        (n) => n > readsBefore,
+        { describe: 'the submit job to be scraping the slow blog' },
+      );
       const answer = await cancel(token, id);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ status: 'failed', error_code: 'cancelled' });
@@ -249,8 +272,8 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
         { timeoutMs: 10_000, describe: "fal's OK webhook to arrive" },
       );
       expect(await deliveries(id)).toEqual(['OK:ignored_terminal']);
-      // Give a (wrongly) enqueued upload the time to run: there must be none.
-      await new Promise((r) => setTimeout(r, 500));
+      // An ignored OK enqueues nothing: there is no upload job.
+      expect((await finishedJob('upload', id)).state).toBe('none');
       expect((await status(token, id)).body).toMatchObject({
         status: 'failed',
         error_code: 'cancelled',
@@ -317,8 +340,10 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
       };
       expect(seen).toEqual(seen.map((o) => (o.answer === 200 ? cancelledShape : completedShape)));
       const cancelled = seen.filter((o) => o.answer === 200).length;
-      // Uploads that lost to a cancel remove their copies.
-      await new Promise((r) => setTimeout(r, 1000));
+      // Uploads that lost to a cancel remove their copies: once each upload job has finished.
+      for (const id of ids) {
+        await finishedJob('upload', id);
+      }
       for (const id of ids) {
         const final = (await status(token, id)).body;
         expect(await storage.exists(imageKey(user.id, id))).toBe(final.status === 'completed');
@@ -455,8 +480,9 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
           ...(await create(token, { prompt: `Gone ${i} [sim:slow=600] [sim:cancel-ignored]` })),
         );
       }
+      const requestIds: string[] = [];
       for (const id of ids) {
-        await waitForStatus(token, id, 'processing');
+        requestIds.push((await waitForStatus(token, id, 'processing')).request_id);
       }
       const answers = await Promise.all(
         ids.map(async (id, i) => {
@@ -465,8 +491,21 @@ describe('infograph lifecycle: cancel, delete, regenerate', () => {
         }),
       );
       expect(answers.map((a) => a.status)).toEqual(ids.map(() => 204));
-      // Late webhooks and uploads have had their chance.
-      await new Promise((r) => setTimeout(r, 2000));
+      // Late webhooks and uploads have had their chance: fal's webhook of every request is
+      // recorded (fal finishes them all, ignoring the cancels), and every upload has finished.
+      await waitFor(
+        () =>
+          flow.api.dataSource.query<{ n: number }[]>(
+            `SELECT count(DISTINCT fal_request_id)::int AS n FROM fal_webhook_deliveries
+              WHERE fal_request_id = ANY($1)`,
+            [requestIds],
+          ),
+        (rows) => rows[0].n === requestIds.length,
+        { timeoutMs: 20_000, describe: "fal's webhook of every request" },
+      );
+      for (const id of ids) {
+        await finishedJob('upload', id);
+      }
       for (const id of ids) {
         expect((await status(token, id)).status).toBe(404);
         expect(await storage.exists(imageKey(user.id, id))).toBe(false);
