@@ -1,4 +1,5 @@
-// Applies pending migrations to the configured database (creating the database if needed).
+// Applies pending migrations to the configured database (creating the database if needed), on
+// DATABASE_DIRECT_URL: a transaction-mode pooler in between would split a migration's session.
 import { loadConfigOrExit } from '@app/config';
 import { dataSourceOptions } from '@app/database';
 import { DataSource } from 'typeorm';
@@ -19,7 +20,7 @@ export async function migrate(databaseUrl: string, config = loadConfigOrExit()):
 
 if (require.main === module) {
   const config = loadConfigOrExit();
-  migrate(config.database.url, config).then(
+  migrate(config.database.directUrl, config).then(
     (applied) =>
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.'),
     (error: unknown) => {

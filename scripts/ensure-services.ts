@@ -77,8 +77,10 @@ export async function ensureRedis(url: string): Promise<void> {
 
 export async function ensureServices(config: AppConfig): Promise<void> {
   const results = await Promise.allSettled([
-    ensureDatabase(config.database.url),
-    ensureRedis(config.redis.url),
+    ensureDatabase(config.database.directUrl),
+    // Behind Sentinel or a cluster REDIS_URL's host is not where Redis is: the apps' own
+    // connections find it (and say so in their logs); this quick check knows one server only.
+    config.redis.topology.kind === 'single' ? ensureRedis(config.redis.url) : Promise.resolve(),
   ]);
   const problems = results.flatMap((r) =>
     r.status === 'rejected' ? [(r.reason as Error).message] : [],

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     );
   }
   await ensureServices(config);
-  const applied = await migrate(config.database.url, config);
+  const applied = await migrate(config.database.directUrl, config);
   if (applied.length > 0) {
     console.log(`Applied migrations: ${applied.join(', ')}`);
   }

@@ -11,6 +11,7 @@ import { ENTITIES } from '../../libs/database/src/entities';
 import { MIGRATIONS } from '../../libs/database/src/migrations';
 /* eslint-enable no-restricted-imports */
 import { ensureDatabase, ensureRedis, withDatabase } from '../../scripts/ensure-services';
+import { PgBouncer } from './pgbouncer';
 
 export default async function globalSetup(): Promise<void> {
   // Each Jest project (e2e, browser) runs this; they share one scratch database and prefix.
@@ -39,4 +40,13 @@ export default async function globalSetup(): Promise<void> {
   process.env.REDIS_URL = redisUrl;
   process.env.QUEUE_PREFIX = `ainfographic-test-${run}`;
   process.env.AINFOGRAPHIC_TEST_RUN = run;
+
+  // TEST_DATABASE_POOLER=pgbouncer: every test file (and what it spawns) reaches Postgres through
+  // one PgBouncer in transaction mode, as a pooled deployment does (test-env.ts); global teardown
+  // stops it.
+  if (process.env.TEST_DATABASE_POOLER === 'pgbouncer') {
+    const bouncer = await PgBouncer.start(databaseUrl);
+    (globalThis as { testPgBouncer?: PgBouncer }).testPgBouncer = bouncer;
+    process.env.TEST_PGBOUNCER_PORT = String(bouncer.port);
+  }
 }

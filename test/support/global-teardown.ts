@@ -11,6 +11,7 @@ import { tallyFolder } from './contract-tally';
 
 export default async function globalTeardown(): Promise<void> {
   reportContractChecks();
+  await (globalThis as { testPgBouncer?: { stop(): Promise<void> } }).testPgBouncer?.stop();
   const databaseUrl = process.env.DATABASE_URL;
   const prefix = process.env.QUEUE_PREFIX;
   if (process.env.KEEP_TEST_DATA || !databaseUrl || !prefix?.startsWith('ainfographic-test-')) {

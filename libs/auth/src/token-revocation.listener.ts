@@ -45,7 +45,8 @@ export class TokenRevocationListener implements OnModuleInit, OnApplicationShutd
 
   private async connect(): Promise<void> {
     const client = new Client({
-      connectionString: this.config.database.url,
+      // Postgres itself: a transaction-mode pooler would hand LISTEN's session to others.
+      connectionString: this.config.database.directUrl,
       connectionTimeoutMillis: 5000,
       // TCP keep-alive, so that a silent partition ends in an error (and the cache off).
       keepAlive: true,

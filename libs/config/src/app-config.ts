@@ -1,6 +1,9 @@
+import { createHmac } from 'node:crypto';
+
 import { CreditPack, parseCreditPacks } from './credit-packs';
 import { Environment, FalSafetyToleranceSetting } from './environment';
 import { FAL_MEDIA_HOSTS, splitMediaHosts } from './media-hosts';
+import { RedisTopology, keyPrefixFor, parseRedisAddresses } from './redis-topology';
 import { TrustProxy, parseTrustProxy } from './trust-proxy';
 
 /**
@@ -13,6 +16,22 @@ const list = (value: string): string[] =>
     .map((v) => v.trim().toLowerCase())
     .filter(Boolean);
 
+/** Validated by Environment, so the address lists parse here. */
+function redisTopology(e: Environment): RedisTopology {
+  if (e.REDIS_CLUSTER_NODES) {
+    return { kind: 'cluster', nodes: parseRedisAddresses(e.REDIS_CLUSTER_NODES) ?? [] };
+  }
+  if (e.REDIS_SENTINELS) {
+    return {
+      kind: 'sentinel',
+      sentinels: parseRedisAddresses(e.REDIS_SENTINELS) ?? [],
+      masterName: e.REDIS_SENTINEL_NAME,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+    };
+  }
+  return { kind: 'single' };
+}
+
 export class AppConfig {
   readonly env: Environment['NODE_ENV'];
   readonly logLevel: string;
@@ -24,8 +43,19 @@ export class AppConfig {
     trustProxy: TrustProxy;
   };
   readonly worker: { healthPort: number; concurrency: number; shutdownGraceMs: number };
-  readonly database: { url: string; poolSize: number };
-  readonly redis: { url: string; prefix: string };
+  readonly database: {
+    url: string;
+    /** Postgres without the pooler: the LISTEN connection and migrations. */
+    directUrl: string;
+    poolSize: number;
+    /** `transaction`: DATABASE_URL is a transaction-mode pooler (see DATABASE_POOLER). */
+    pooler: 'none' | 'transaction';
+  };
+  /**
+   * `prefix` is what every key starts with: QUEUE_PREFIX, wrapped as `{QUEUE_PREFIX}` on a
+   * cluster (see keyPrefixFor). `url` gives the credentials; `topology` where the servers are.
+   */
+  readonly redis: { url: string; prefix: string; topology: RedisTopology };
   readonly fal: {
     /** The key sent to fal. Locally (no FAL_KEY) a placeholder fal-sim accepts. */
     key: string;
@@ -102,6 +132,16 @@ export class AppConfig {
     maxCooldownMs: number;
     outageDeadlineMs: number;
   };
+  /**
+   * fal's capacity shared fairly (libs/pipeline fal-capacity): `maxInFlight` 0 means no limit.
+   * `interactiveMaxBatch`: creates this small are served before bulk ones.
+   */
+  readonly falCapacity: {
+    maxInFlight: number;
+    maxInFlightPerUser: number;
+    interactiveMaxBatch: number;
+    leaseMs: number;
+  };
   readonly scraper: { allowPrivateHosts: string[] };
   readonly storage:
     | { driver: 'local'; local: { root: string; publicBaseUrl: string } }
@@ -143,7 +183,19 @@ export class AppConfig {
   };
   readonly auth: { cacheMs: number };
   /** `maxConnectionsPerUser` is per api process. */
-  readonly realtime: { maxConnectionsPerUser: number };
+  readonly realtime: {
+    maxConnectionsPerUser: number;
+    /** Events are kept per user this long, so a client that reconnects gets what it missed. */
+    replayWindowMs: number;
+  };
+  /** Web Push (off unless the three VAPID settings are set); see docs/notifications.md. */
+  readonly push: {
+    vapid?: { publicKey: string; privateKey: string; subject: string };
+    /** Tests only: http and non-public push endpoints allowed. */
+    allowInsecureEndpoints: boolean;
+  };
+  /** The infograph e-mail's wait for a sign of presence, and the key of unsubscribe links. */
+  readonly notify: { emailDelayMs: number; unsubscribeSecret: string };
   readonly demo: { email: string; token: string; credits: number };
 
   constructor(e: Environment) {
@@ -171,8 +223,18 @@ export class AppConfig {
       concurrency: e.WORKER_CONCURRENCY,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     };
-    this.database = { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE };
-    this.redis = { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX };
+    this.database = {
+      url: e.DATABASE_URL,
+      directUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      pooler: e.DATABASE_POOLER,
+    };
+    const topology = redisTopology(e);
+    this.redis = {
+      url: e.REDIS_URL,
+      prefix: keyPrefixFor(e.QUEUE_PREFIX, topology),
+      topology,
+    };
     this.fal = {
       key: e.FAL_KEY ?? 'fal-sim-local-key',
       simulated,
@@ -251,6 +313,14 @@ export class AppConfig {
       maxCooldownMs: Math.max(e.FAL_BREAKER_COOLDOWN_MS, e.FAL_BREAKER_MAX_COOLDOWN_MS),
       outageDeadlineMs: e.FAL_OUTAGE_DEADLINE_MS,
     };
+    this.falCapacity = {
+      maxInFlight: e.FAL_MAX_IN_FLIGHT,
+      maxInFlightPerUser: e.FAL_MAX_IN_FLIGHT_PER_USER,
+      interactiveMaxBatch: e.FAL_INTERACTIVE_MAX_BATCH,
+      // The reconciler renews leases once a pass: one shorter than two passes would lapse under a
+      // request still at fal, so never below that.
+      leaseMs: Math.max(e.FAL_SLOT_LEASE_MS, 2 * e.RECONCILE_INTERVAL_MS),
+    };
     this.scraper = { allowPrivateHosts: list(e.SCRAPER_ALLOW_PRIVATE_HOSTS) };
     const s3 =
       e.STORAGE_DRIVER === 's3' || (e.STORAGE_DRIVER === undefined && e.S3_BUCKET !== undefined);
@@ -300,7 +370,30 @@ export class AppConfig {
       creditsLowThreshold: e.CREDITS_LOW_THRESHOLD,
     };
     this.auth = { cacheMs: e.AUTH_CACHE_SECONDS * 1000 };
-    this.realtime = { maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER };
+    this.realtime = {
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      replayWindowMs: e.EVENT_REPLAY_WINDOW_MS,
+    };
+    this.push = {
+      vapid:
+        e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+          ? {
+              publicKey: e.VAPID_PUBLIC_KEY,
+              privateKey: e.VAPID_PRIVATE_KEY,
+              subject: e.VAPID_SUBJECT,
+            }
+          : undefined,
+      allowInsecureEndpoints: e.PUSH_ALLOW_INSECURE_ENDPOINTS,
+    };
+    this.notify = {
+      emailDelayMs: e.NOTIFY_EMAIL_DELAY_MS,
+      // Its own purpose's key, never FAL_WEBHOOK_SECRET itself: a token proves nothing about fal.
+      unsubscribeSecret:
+        e.UNSUBSCRIBE_SECRET ??
+        createHmac('sha256', this.fal.webhookSecrets[0])
+          .update('ainfographic unsubscribe links')
+          .digest('base64url'),
+    };
     this.demo = { email: e.DEMO_USER_EMAIL, token: e.DEMO_API_TOKEN, credits: e.DEMO_USER_CREDITS };
   }
 }

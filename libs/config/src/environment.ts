@@ -15,6 +15,7 @@ import {
 
 import { mediaHostProblem, splitMediaHosts } from './media-hosts';
 import { DEFAULT_CREDIT_PACKS } from './credit-packs';
+import { parseRedisAddresses } from './redis-topology';
 import { parseTrustProxy } from './trust-proxy';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -151,12 +152,71 @@ export class Environment {
   @Max(500)
   DATABASE_POOL_SIZE = 20;
 
+  /**
+   * `transaction` when DATABASE_URL points at a pooler in transaction mode (PgBouncer, pgcat,
+   * Supavisor): no named prepared statements and no session settings (statement_timeout) on its
+   * connections; LISTEN and migrations go to DATABASE_DIRECT_URL instead. docs/deployment.md.
+   */
+  @IsIn(['none', 'transaction'])
+  DATABASE_POOLER: 'none' | 'transaction' = 'none';
+
+  /**
+   * Postgres itself, not the pooler: for the connection that LISTENs for token revocations (it
+   * must keep one session) and for migrations. Empty: DATABASE_URL.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(DB_URL, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  DATABASE_DIRECT_URL?: string;
+
   @Matches(REDIS_URL, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   /** Namespaces every Redis key (queues, rate limits, pub/sub) so environments can share one Redis. */
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold only letters, digits, _ and -' })
   QUEUE_PREFIX = 'ainfographic';
+
+  /**
+   * Sentinels (host:port,…) to ask where the Redis primary is; set, they replace REDIS_URL's host
+   * and the apps follow a failover. REDIS_URL still gives the password, user and TLS.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy({
+    name: 'redisAddresses',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !!parseRedisAddresses(value),
+      defaultMessage: () => 'REDIS_SENTINELS must be a comma-separated list of host:port',
+    },
+  })
+  REDIS_SENTINELS?: string;
+
+  /** The Sentinel's name of the primary (`sentinel monitor <name> …`). */
+  @Matches(/^[A-Za-z0-9._-]+$/, {
+    message: 'REDIS_SENTINEL_NAME may hold only letters, digits, ., _ and -',
+  })
+  REDIS_SENTINEL_NAME = 'mymaster';
+
+  /** The sentinels' own password (`requirepass` in sentinel.conf), when they have one. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  /**
+   * Redis Cluster seed nodes (host:port,…); set, the apps talk to the cluster and every key's
+   * prefix becomes `{QUEUE_PREFIX}` (one hash slot, as BullMQ needs).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy({
+    name: 'redisAddresses',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !!parseRedisAddresses(value),
+      defaultMessage: () => 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port',
+    },
+  })
+  REDIS_CLUSTER_NODES?: string;
 
   // --- fal.ai (or fal-sim when FAL_KEY is empty) ---
   @Transform(emptyToUndefined)
@@ -366,6 +426,42 @@ export class Environment {
   @IsInt()
   @Min(1000)
   FAL_OUTAGE_DEADLINE_MS = 10 * 60 * 1000;
+
+  // --- fal capacity and fairness (libs/pipeline/src/fal-capacity) ---
+  /**
+   * Requests at fal at once, across every worker and api process: set it to the fal account's
+   * concurrency limit. Work beyond it waits in our queue and is fed to fal in fair order (least in
+   * flight per user first, then round robin). Empty or 0: no limit (fal's own FIFO decides).
+   */
+  @Transform(({ value }: { value: unknown }) => (value === '' ? 0 : toInt({ value })))
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  FAL_MAX_IN_FLIGHT = 2;
+
+  /** At most this many of one user's requests at fal at once (0: no cap of its own). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  FAL_MAX_IN_FLIGHT_PER_USER = 0;
+
+  /**
+   * A create of at most this many infographs is interactive (someone trying one idea): it goes
+   * before bulk creates waiting for a slot. 0: no create is interactive.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  FAL_INTERACTIVE_MAX_BATCH = 1;
+
+  /**
+   * How long a slot is held without being renewed: the reconciler renews the slots of requests
+   * still at fal every pass, so a crashed process leaves at most this long of an idle slot.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  FAL_SLOT_LEASE_MS = 120000;
 
   // --- blog scraping ---
   /** Tests only: host:port pairs the scraper may fetch although they are private. Never in production. */
@@ -677,6 +773,66 @@ export class Environment {
   @Min(1)
   @Max(10_000)
   WS_MAX_CONNECTIONS_PER_USER = 20;
+
+  // --- notifications: Web Push, the presence-aware e-mail, unsubscribe links (docs/notifications.md) ---
+  /** VAPID key pair (`npm run cli -- push:vapid-keys`); push is off unless all three are set. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{87}$/, {
+    message:
+      'VAPID_PUBLIC_KEY must be a URL-safe base64 P-256 public key (npm run cli -- push:vapid-keys)',
+  })
+  VAPID_PUBLIC_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, {
+    message:
+      'VAPID_PRIVATE_KEY must be a URL-safe base64 P-256 private key (npm run cli -- push:vapid-keys)',
+  })
+  VAPID_PRIVATE_KEY?: string;
+
+  /** Who push services contact about our pushes: `mailto:ops@example.com` or an https URL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(mailto:\S+@\S+|https:\/\/\S+)$/, {
+    message: 'VAPID_SUBJECT must be a mailto: address or an https:// URL',
+  })
+  VAPID_SUBJECT?: string;
+
+  /** Tests only: push endpoints may be plain http and on loopback. Production refuses it. */
+  @Transform(toBool)
+  @IsBoolean()
+  PUSH_ALLOW_INSECURE_ENDPOINTS = false;
+
+  /**
+   * How long after an infograph finishes its e-mail waits; it is skipped if the user saw the
+   * result on an open page meanwhile. 0 sends at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  NOTIFY_EMAIL_DELAY_MS = 30_000;
+
+  /**
+   * Signs the unsubscribe links in e-mails (HMAC). Empty: a key derived from FAL_WEBHOOK_SECRET's
+   * first secret (which production requires anyway); set it to rotate either on its own.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(32, { message: 'UNSUBSCRIBE_SECRET must be at least 32 characters' })
+  UNSUBSCRIBE_SECRET?: string;
+
+  /**
+   * How far back a reconnecting client (WebSocket `last_event_id`, SSE `Last-Event-ID`) can
+   * resume: each user's events are kept this long in a Redis Stream. An older id gets `resync`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10_000)
+  @Max(86_400_000)
+  EVENT_REPLAY_WINDOW_MS = 900_000;
 
   // --- the demo user `npm start` makes sure of (never in production) ---
   @IsString()

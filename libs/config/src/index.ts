@@ -6,3 +6,4 @@ export { DEV_FAL_WEBHOOK_SECRET } from './environment';
 export { PublicUrls } from './public-urls';
 export { FAL_MEDIA_HOSTS, mediaUrlAllowed } from './media-hosts';
 export { type CreditPack, parseCreditPacks } from './credit-packs';
+export type { RedisAddress, RedisTopology } from './redis-topology';

@@ -26,6 +26,26 @@ describe('loadConfig', () => {
     expect(config.credits).toEqual({ pricePerImage: 1, price4k: 2 });
   });
 
+  it('reaches Postgres directly unless told a transaction-mode pooler is in between', () => {
+    const url = 'postgres://app@db:5432/ainfographic';
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject({
+      url,
+      directUrl: url,
+      pooler: 'none',
+    });
+    const pooled = loadConfig({
+      DATABASE_URL: 'postgres://app@pgbouncer:6432/ainfographic',
+      DATABASE_POOLER: 'transaction',
+      DATABASE_DIRECT_URL: url,
+    });
+    expect(pooled.database).toMatchObject({ directUrl: url, pooler: 'transaction' });
+    expect(() =>
+      loadConfig({ DATABASE_POOLER: 'session', DATABASE_DIRECT_URL: 'mysql://x' }),
+    ).toThrow(
+      /DATABASE_POOLER="session": DATABASE_POOLER must be one of[^\n]*\n.*DATABASE_DIRECT_URL="mysql:\/\/x": DATABASE_DIRECT_URL must be a postgres:\/\/ URL/,
+    );
+  });
+
   it('uses fal.ai itself when a key is set and no queue URL overrides it', () => {
     const config = loadConfig(REAL_FAL);
     expect(config.fal.simulated).toBe(false);

@@ -30,6 +30,7 @@ function describe(error: ValidationError): string {
 
 /** Settings with no default (absent from `new Environment()`'s own keys). */
 const OPTIONAL_SETTINGS = [
+  'DATABASE_DIRECT_URL',
   'FAL_KEY',
   'FAL_QUEUE_URL',
   'FAL_JWKS_URL',
@@ -49,6 +50,13 @@ const OPTIONAL_SETTINGS = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'VAPID_PUBLIC_KEY',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_SUBJECT',
+  'UNSUBSCRIBE_SECRET',
 ];
 
 /**
@@ -69,7 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = [
     ...errors.map(describe),
     ...crossFieldProblems(parsed),
+    ...redisProblems(parsed),
     ...paymentProblems(parsed),
+    ...vapidProblems(parsed),
     ...unsafeSettings(parsed),
   ];
   if (problems.length > 0) {
@@ -120,6 +130,30 @@ function crossFieldProblems(e: Environment): string[] {
   return required
     .filter((name) => e[name] === undefined)
     .map((name) => `${name} is required when storage is S3 (STORAGE_DRIVER=s3 or S3_BUCKET set)`);
+}
+
+/** Sentinel and Cluster are two different deployments: one of them, never both. */
+function redisProblems(e: Environment): string[] {
+  if (e.REDIS_SENTINELS !== undefined && e.REDIS_CLUSTER_NODES !== undefined) {
+    return [
+      'REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set: a Redis Cluster fails over by itself ' +
+        '(no Sentinel); set the one your deployment uses',
+    ];
+  }
+  return [];
+}
+
+/** Web Push needs the whole VAPID set: a key pair without a subject (or half a pair) cannot sign. */
+function vapidProblems(e: Environment): string[] {
+  const names = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] as const;
+  const unset = names.filter((name) => e[name] === undefined);
+  if (unset.length === 0 || unset.length === names.length) {
+    return [];
+  }
+  return [
+    `${unset.join(' and ')} empty although other VAPID settings are set: set all three ` +
+      '(npm run cli -- push:vapid-keys makes a key pair), or none to switch Web Push off',
+  ];
 }
 
 /**

@@ -51,6 +51,12 @@ describe('unsafeSettings in production', () => {
     );
   });
 
+  it('refuses insecure push endpoints', () => {
+    expect(onlyProblem(production({ PUSH_ALLOW_INSECURE_ENDPOINTS: true }))).toMatch(
+      /^PUSH_ALLOW_INSECURE_ENDPOINTS=true: .*remove it in production/,
+    );
+  });
+
   it('refuses private scraper hosts', () => {
     expect(onlyProblem(production({ SCRAPER_ALLOW_PRIVATE_HOSTS: '10.0.0.5:80' }))).toMatch(
       /^SCRAPER_ALLOW_PRIVATE_HOSTS="10\.0\.0\.5:80": .*leave it empty/,

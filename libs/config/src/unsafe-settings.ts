@@ -89,6 +89,12 @@ export function productionProblems(env: Environment): string[] {
         'internal addresses; it exists for tests only, remove it in production',
     );
   }
+  if (env.PUSH_ALLOW_INSECURE_ENDPOINTS === true) {
+    problems.push(
+      'PUSH_ALLOW_INSECURE_ENDPOINTS=true: push subscriptions could point at plain http or ' +
+        'internal addresses; it exists for tests only, remove it in production',
+    );
+  }
   if (env.FAL_MEDIA_ALLOW_HTTP === true) {
     problems.push(
       'FAL_MEDIA_ALLOW_HTTP=true: generated images could be fetched over plain http, where ' +

@@ -4,6 +4,15 @@ import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
+/** Server-side bound on one statement; through a pooler, set on the role instead. */
+export const STATEMENT_TIMEOUT_MS = 5000;
+
+/**
+ * Whether connections of a DataSource may keep named prepared statements: not through a pooler in
+ * transaction mode, which hands each transaction to any server connection (PgBouncer before 1.21).
+ */
+export const NAMED_STATEMENTS = 'ainfographicNamedStatements';
+
 /**
  * One definition of the database connection, used by Nest, the CLI, migrations and tests.
  * The schema only ever changes through migrations: `synchronize` stays off.
@@ -12,6 +21,7 @@ export function dataSourceOptions(
   config: AppConfig,
   overrides: Partial<DataSourceOptions> = {},
 ): DataSourceOptions {
+  const pooled = config.database.pooler === 'transaction';
   return {
     type: 'postgres',
     url: config.database.url,
@@ -30,8 +40,12 @@ export function dataSourceOptions(
       connectionTimeoutMillis: 5000,
       // A partition mid-session leaves a sent query unanswered forever: bound every query.
       query_timeout: 5000,
-      statement_timeout: 5000,
+      // A session setting, sent when connecting: a transaction-mode pooler refuses the connection
+      // ("unsupported startup parameter"), so there the role carries it (docs/deployment.md).
+      ...(pooled ? {} : { statement_timeout: STATEMENT_TIMEOUT_MS }),
       application_name: `ainfographic`,
+      // Read by preparedQuery; pg ignores keys it does not know.
+      [NAMED_STATEMENTS]: !pooled,
     },
     ...overrides,
   } as DataSourceOptions;

@@ -5,7 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-import { dataSourceOptions } from './data-source-options';
+import { NAMED_STATEMENTS, dataSourceOptions } from './data-source-options';
 
 /** The Postgres connection for a Nest app, built from the validated config. */
 @Module({})
@@ -25,6 +25,7 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             neverCrashOnConnectionErrors((dataSource.driver as PostgresDriver).master as Pool);
+            await warnIfStatementsUnbounded(dataSource);
             return dataSource;
           },
         }),
@@ -47,4 +48,24 @@ function neverCrashOnConnectionErrors(pool: Pool): void {
       logger.warn(`a database connection failed: ${error.message}`),
     );
   });
+}
+
+/**
+ * Behind a transaction-mode pooler the apps cannot set statement_timeout for their sessions (see
+ * dataSourceOptions), so it must come from the role or database; without it a runaway query holds
+ * a server connection, which the pooler has few of. Says so at start rather than under load.
+ */
+async function warnIfStatementsUnbounded(dataSource: DataSource): Promise<void> {
+  const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
+  if (extra?.[NAMED_STATEMENTS] !== false) {
+    return;
+  }
+  const [row] = await dataSource.query<{ statement_timeout: string }[]>('SHOW statement_timeout');
+  if (row?.statement_timeout === '0') {
+    new Logger('Database').warn(
+      'DATABASE_POOLER=transaction and the role has no statement_timeout: queries through the ' +
+        "pooler are unbounded on the server. Run ALTER ROLE <user> SET statement_timeout = '5s' " +
+        '(docs/deployment.md, "Behind PgBouncer")',
+    );
+  }
 }

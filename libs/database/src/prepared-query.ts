@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
+import { NAMED_STATEMENTS } from './data-source-options';
+
 interface Queryable {
   query<Row>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
 }
@@ -15,7 +17,8 @@ const names = new Map<string, string>();
  * Runs a fixed SQL text as a named prepared statement, so Postgres parses and plans it once per
  * connection instead of on every call: for the statements that run on every request or job.
  * `text` must be a constant (values go in `values`); errors are pg's own (with their `code`).
- * With an EntityManager inside a transaction, the statement runs in that transaction.
+ * With an EntityManager inside a transaction, the statement runs in that transaction. Behind a
+ * transaction-mode pooler (DATABASE_POOLER=transaction) it runs unnamed, planned every time.
  */
 export async function preparedQuery<Row>(
   target: DataSource | EntityManager,
@@ -25,11 +28,18 @@ export async function preparedQuery<Row>(
   const result = await (
     await queryableOf(target)
   ).query<Row>({
-    name: nameOf(text),
+    name: namedStatements(target) ? nameOf(text) : undefined,
     text,
     values,
   });
   return result.rows;
+}
+
+/** False behind a transaction-mode pooler: the next call may land on a connection without it. */
+function namedStatements(target: DataSource | EntityManager): boolean {
+  const dataSource = target instanceof EntityManager ? target.connection : target;
+  const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
+  return extra?.[NAMED_STATEMENTS] !== false;
 }
 
 function nameOf(text: string): string | undefined {

@@ -1,7 +1,6 @@
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 
 export interface Readiness {
@@ -16,7 +15,7 @@ const CHECK_TIMEOUT_MS = 2000;
 export class HealthService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(REDIS) private readonly redis: IORedis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async readiness(): Promise<Readiness> {

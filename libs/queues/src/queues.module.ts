@@ -1,8 +1,7 @@
 import { AppConfig } from '@app/config';
-import { createRedisConnection } from '@app/redis';
+import { createRedisConnection, type RedisClient } from '@app/redis';
 import { BullModule } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, DynamicModule, Module } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
 import { defaultJobOptions } from './job-options';
 import { JobProducer } from './job-producer';
@@ -18,7 +17,7 @@ import { queueRegistryProvider } from './queue-registry';
 @Module({})
 export class QueuesModule {
   static forRoot(role: 'producer' | 'worker'): DynamicModule {
-    const holder: { connection?: IORedis } = {};
+    const holder: { connection?: RedisClient } = {};
     return {
       module: QueuesModule,
       // One per app, and what follows each step (libs/pipeline) enqueues from anywhere.
@@ -62,7 +61,7 @@ export class QueuesModule {
  * Nest runs in the same shutdown phase; the process exits right after shutdown anyway.)
  */
 class ConnectionCloser implements BeforeApplicationShutdown {
-  constructor(private readonly holder: { connection?: IORedis }) {}
+  constructor(private readonly holder: { connection?: RedisClient }) {}
 
   beforeApplicationShutdown(): void {
     if (this.holder.connection && this.holder.connection.status !== 'ready') {

@@ -1,3 +1,3 @@
-export { createRedisConnection } from './redis-connection';
+export { createRedisConnection, type RedisClient } from './redis-connection';
 export { REDIS } from './redis-token';
 export { RedisModule } from './redis.module';

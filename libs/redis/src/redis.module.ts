@@ -1,13 +1,12 @@
 import { AppConfig } from '@app/config';
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
-import { createRedisConnection } from './redis-connection';
+import { createRedisConnection, type RedisClient } from './redis-connection';
 import { REDIS } from './redis-token';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: IORedis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import type { User } from '@app/database';
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import {
   CanActivate,
   ExecutionContext,
@@ -10,7 +10,6 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type IORedis from 'ioredis';
 
 import { sendRateLimit, sendRetryAfter } from './rate-limit-headers';
 
@@ -22,7 +21,7 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
-type CountingRedis = IORedis & {
+type CountingRedis = RedisClient & {
   countInWindow(key: string, ttlSeconds: number): Promise<number>;
 };
 
@@ -38,7 +37,7 @@ export class CreateRateLimitGuard implements CanActivate {
   private readonly redis: CountingRedis;
 
   constructor(
-    @Inject(REDIS) redis: IORedis,
+    @Inject(REDIS) redis: RedisClient,
     private readonly config: AppConfig,
   ) {
     // A script rather than MULTI INCR EXPIRE: one command per create (sent as EVALSHA).

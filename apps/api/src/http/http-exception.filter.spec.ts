@@ -138,4 +138,10 @@ describe('isUnavailable', () => {
     expect(isUnavailable(Object.assign(new Error('x'), { code: '57P01' }))).toBe(true);
     expect(isUnavailable(new Error('Cannot read properties of undefined'))).toBe(false);
   });
+
+  it('takes Postgres out of connection slots for an outage (503), not a bug (500)', () => {
+    // What pg rejects a new connection with past max_connections (seen with 2 apis + 2 workers).
+    const tooMany = Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    expect(isUnavailable(tooMany)).toBe(true);
+  });
 });

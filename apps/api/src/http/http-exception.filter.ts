@@ -23,6 +23,8 @@ const UNAVAILABLE_CODES = new Set([
   // statement_timeout: the database is too slow to answer right now.
   '57014',
   '57P03',
+  // too_many_connections: Postgres is out of connection slots (max_connections) for now.
+  '53300',
   '08006',
   '08001',
 ]);

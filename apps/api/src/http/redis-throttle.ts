@@ -1,7 +1,6 @@
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
 /**
  * Counts one event in each key (KEYS[i]; limit ARGV[2i-1], window ARGV[2i] seconds, each window
@@ -27,7 +26,7 @@ for i, key in ipairs(KEYS) do
 end
 return wait`;
 
-type ThrottleRedis = IORedis & {
+type ThrottleRedis = RedisClient & {
   throttleHit(...keysThenArgs: (string | number)[]): Promise<number>;
   throttleWait(...keysThenArgs: (string | number)[]): Promise<number>;
 };
@@ -50,7 +49,7 @@ export class RedisThrottle {
   private readonly redis: ThrottleRedis;
 
   constructor(
-    @Inject(REDIS) redis: IORedis,
+    @Inject(REDIS) redis: RedisClient,
     private readonly config: AppConfig,
   ) {
     redis.defineCommand('throttleHit', { lua: HIT });

@@ -1,7 +1,6 @@
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
 import { BreakerRecord, BreakerStore } from './breaker-store';
 
@@ -21,7 +20,7 @@ export class RedisBreakerStore extends BreakerStore {
   private readonly failuresKey: string;
 
   constructor(
-    @Inject(REDIS) private readonly redis: IORedis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     config: AppConfig,
   ) {
     super();

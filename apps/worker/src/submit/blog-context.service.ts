@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import {
   BlogScraper,
   DEFAULT_SCRAPER_OPTIONS,
@@ -10,7 +10,6 @@ import {
   type ScrapeErrorCode,
 } from '@app/scraper';
 import { Inject, Injectable } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
 import type { BlogContext } from './prompt-template';
 
@@ -44,7 +43,7 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 export class BlogContextService {
   constructor(
     private readonly scraper: BlogScraper,
-    @Inject(REDIS) private readonly redis: IORedis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
   ) {}
 
