@@ -83,6 +83,7 @@ runScenario('profile', async () => {
   // (b) the pipeline with the api and one worker profiled.
   log(`profile: pipeline, ${n} infographs, 1 worker × concurrency ${concurrency}`);
   stack.api = await startApi(stack.env, stack.apiPort, profiledNodeArgs('api-pipeline'));
+  stack.apis = [{ port: stack.apiPort, proc: stack.api }];
   await startWorkers(stack, 1, concurrency, profiledNodeArgs('worker-pipeline'));
   const result = await drive(pool, stack, {
     total: n,

@@ -99,6 +99,23 @@ const RENDERERS = {
       `Rendered by \`node bench/report.mjs\` from \`bench/results/http.json\`: do not edit by hand.`;
     return [wrap(caption), '', markdownTable(columns, rows)].join('\n');
   },
+
+  fairness(result) {
+    const keys = Object.keys(result.summary[0] ?? {});
+    const columns = keys.map((key, i) => ({ key, title: key, right: i >= 2 }));
+    const rows = result.summary.map((r) =>
+      Object.fromEntries(keys.map((k) => [k, typeof r[k] === 'number' ? num(r[k]) : r[k]])),
+    );
+    const m = result.machine ?? {};
+    const caption =
+      `\`node bench/run.mjs fairness${result.heavy === 400 ? '' : ` --heavy ${result.heavy}`}\`, ` +
+      `${result.at}; ${m.cores} × ${m.cpu}, Node ${m.node}; load average at the end ` +
+      `${Array.isArray(m.loadAverage) ? m.loadAverage.join(' / ') : 'not recorded'}. fal account ` +
+      `limit ${result.limit}, fal latency × ${result.scale}; one user creates ${result.heavy} at ` +
+      `once, then ${result.lightUsers} light users one each. Rendered by \`node bench/report.mjs\` ` +
+      `from \`bench/results/fairness.json\`: do not edit by hand.`;
+    return [wrap(caption), '', markdownTable(columns, rows)].join('\n');
+  },
 };
 
 /** Re-renders the README tables of `scenarios`; returns the ones that changed (or would). */

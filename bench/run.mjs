@@ -2,7 +2,7 @@
 // runs the scenarios one after the other. `npm run build` must have compiled the apps first.
 // After each scenario that succeeded, its table in bench/README.md is re-rendered from its results
 // file (bench/report.mjs; `--no-readme` leaves the README alone).
-//   node bench/run.mjs [all|http|pipeline|soak|profile ...] [--quick] [--no-readme] [scenario flags]
+//   node bench/run.mjs [all|http|pipeline|topology|soak|profile|fairness ...] [--quick] [--no-readme] [scenario flags]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { renderReadme } from './report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['http', 'pipeline', 'soak', 'profile'];
+const SCENARIOS = ['http', 'pipeline', 'topology', 'soak', 'profile', 'fairness'];
 
 const argv = process.argv.slice(2);
 const named = argv.filter((a) => SCENARIOS.includes(a) || a === 'all');

@@ -166,7 +166,7 @@ export async function freshDatabase(): Promise<void> {
   await dropDatabase();
   process.env.DATABASE_URL = DATABASE_URL;
   process.env.LOG_LEVEL = 'warn';
-  const migrations = join(ROOT, 'dist', 'scripts', 'db-migrate.js');
+  const migrations = join(process.env.BENCH_DIST ?? join(ROOT, 'dist'), 'scripts', 'db-migrate.js');
   if (!existsSync(migrations)) {
     throw new Error(`${migrations} is missing: run \`npm run build\` first.`);
   }
@@ -298,7 +298,9 @@ export function startProcess(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', entry)], {
+  // BENCH_DIST: a build somewhere else than dist/ (a check that must not overwrite dist/).
+  const dist = process.env.BENCH_DIST ?? join(ROOT, 'dist');
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -392,6 +394,10 @@ export function productEnv(ports: {
     // The per-user create limit would turn a load test into a test of the limiter: raise it (the
     // limiter's Redis round trip still runs on every create).
     RATE_LIMIT_CREATE_PER_MINUTE: '1000000',
+    // fal-sim has no account limit here (FAL_SIM_CONCURRENCY=0): the fair queue in front of fal is
+    // on, but set high, so it costs its Redis round trips without holding anything back (the
+    // fairness scenario sets it to the account's limit).
+    FAL_MAX_IN_FLIGHT: '10000',
     // Any other product setting, for tuning runs: BENCH_APP_DATABASE_POOL_SIZE=5 → DATABASE_POOL_SIZE.
     ...Object.fromEntries(
       Object.entries(process.env)

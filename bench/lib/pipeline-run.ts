@@ -25,17 +25,28 @@ export interface Stack {
   apiPort: number;
   simPort: number;
   api: Proc;
+  /** Every api (the first is `api`), behind no balancer: creates and webhooks take turns. */
+  apis: { port: number; proc: Proc }[];
   falSim: Proc;
   workers: Proc[];
   env: Record<string, string>;
 }
 
-/** fal-sim and the api; workers come and go per configuration. */
+/**
+ * fal-sim and the api (`apis` of them, default 1); workers come and go per configuration. `env`
+ * goes on top of the product settings of every app (e.g. DATABASE_URL through a pooler).
+ */
 export async function startStack(
-  options: { realImages?: boolean; apiNodeArgs?: string[]; falSimNodeArgs?: string[] } = {},
+  options: {
+    realImages?: boolean;
+    apiNodeArgs?: string[];
+    falSimNodeArgs?: string[];
+    apis?: number;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   const [apiPort, simPort] = await Promise.all([freePort(), freePort()]);
-  const env = productEnv({ api: apiPort, falSim: simPort });
+  const env = { ...productEnv({ api: apiPort, falSim: simPort }), ...options.env };
   const falSim = startProcess(
     'fal-sim',
     'apps/fal-sim/src/main.js',
@@ -53,7 +64,18 @@ export async function startStack(
   );
   await waitForHttp(`http://127.0.0.1:${simPort}/_sim/health`, falSim);
   const api = await startApi(env, apiPort, options.apiNodeArgs);
-  return { apiPort, simPort, api, falSim, workers: [], env };
+  const apis = [{ port: apiPort, proc: api }];
+  for (let i = 2; i <= (options.apis ?? 1); i++) {
+    const port = await freePort();
+    const proc = await startApi(
+      { ...env, API_PORT: String(port), PUBLIC_API_URL: `http://127.0.0.1:${port}` },
+      port,
+      options.apiNodeArgs,
+      `api-${i}`,
+    );
+    apis.push({ port, proc });
+  }
+  return { apiPort, simPort, api, apis, falSim, workers: [], env };
 }
 
 export async function startApi(
@@ -79,7 +101,13 @@ export async function startWorkers(
     const worker = startProcess(
       `worker-${i + 1}`,
       'apps/worker/src/main.js',
-      { ...stack.env, WORKER_HEALTH_PORT: String(port), WORKER_CONCURRENCY: String(concurrency) },
+      {
+        ...stack.env,
+        WORKER_HEALTH_PORT: String(port),
+        WORKER_CONCURRENCY: String(concurrency),
+        // fal calls back the api this worker names: with several apis, each gets its share.
+        PUBLIC_API_URL: `http://127.0.0.1:${stack.apis[i % stack.apis.length].port}`,
+      },
       nodeArgs,
     );
     await waitForHttp(`http://127.0.0.1:${port}/health/live`, worker);
@@ -141,7 +169,7 @@ export interface DriveResult {
 function cpuSample(stack: Stack): DriveResult['cpuMsPerInfograph'] {
   const driver = process.cpuUsage();
   return {
-    api: cpuMsOf(stack.api.pid) ?? 0,
+    api: stack.apis.reduce((sum, a) => sum + (cpuMsOf(a.proc.pid) ?? 0), 0),
     workers: stack.workers.reduce((sum, w) => sum + (cpuMsOf(w.pid) ?? 0), 0),
     falSim: cpuMsOf(stack.falSim.pid) ?? 0,
     postgres: cpuMsOfCommand('postgres'),
@@ -195,7 +223,7 @@ export async function drive(
     prompt: 'A benchmark infographic about pipeline throughput',
     number_of_infographs: options.perRequest,
   });
-  const url = `http://127.0.0.1:${stack.apiPort}/api/infographs/create/`;
+  const urls = stack.apis.map((a) => `http://127.0.0.1:${a.port}/api/infographs/create/`);
   let requested = 0;
   let created = 0;
   let createErrors = 0;
@@ -222,7 +250,8 @@ export async function drive(
           ? Math.min(options.perRequest, options.total - requested)
           : options.perRequest;
       requested += n;
-      const user = users[next++ % users.length];
+      const user = users[next % users.length];
+      const url = urls[next++ % urls.length];
       try {
         const response = await fetch(url, {
           method: 'POST',

@@ -65,6 +65,8 @@ export async function startFlow(
     RECONCILE_INTERVAL_MS: '300',
     RECONCILE_PENDING_AFTER_MS: '2000',
     RECONCILE_PROCESSING_AFTER_MS: '1000',
+    // The fal slot limiter on, but above what a test keeps at fal (fal-capacity's own test sets it).
+    FAL_MAX_IN_FLIGHT: '8',
     ...settings,
   };
   const api = await startTestApi(common, { logDestination: logs.apiLogs });

@@ -16,9 +16,15 @@ export async function failedReasonOf(
   infographId: string,
 ): Promise<string> {
   const jobs = flow.api.app.get<Queue>(getQueueToken(queue), { strict: false });
-  const job = await waitFor(
-    () => jobs.getJob(jobIdFor(queue, infographId)),
-    (j) => typeof j?.failedReason === 'string' && j.failedReason.length > 0,
+  // Failed for good, not only an earlier attempt's reason: an attempt that fails its infograph
+  // (and frees its fal slot) before the job itself is moved to failed must not be read early.
+  const { job } = await waitFor(
+    async () => {
+      const found = await jobs.getJob(jobIdFor(queue, infographId));
+      return { job: found, state: found ? await found.getState() : undefined };
+    },
+    ({ job: j, state }) =>
+      state === 'failed' && typeof j?.failedReason === 'string' && j.failedReason.length > 0,
     { describe: `the ${queue} job of ${infographId} to fail` },
   );
   return job!.failedReason;

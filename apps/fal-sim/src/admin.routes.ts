@@ -28,6 +28,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SimContext): void
 
   app.get('/_sim/submits', () => ({ submits: ctx.store.submitRecords() }));
 
+  /** Requests queued and running now, and the peak outstanding at once (read-only). */
+  app.get('/_sim/stats', () => ctx.store.stats());
+
   /** Forgets every request, file and submit counter, and restores the boot-time fault settings. */
   app.post('/_sim/reset', () => {
     ctx.store.reset();

@@ -91,6 +91,8 @@ export class RequestStore {
   private readonly running = new Set<SimRequest>();
   private readonly submitCounts = new Map<string, number>();
   private submits: SubmitRecord[] = [];
+  /** The most requests the account had outstanding (queued or running) at once, since a reset. */
+  private peakOutstanding = 0;
 
   constructor(private readonly maxRequests: number) {}
 
@@ -99,6 +101,7 @@ export class RequestStore {
     if (request.state === 'IN_QUEUE') {
       this.queued.add(request);
     }
+    this.peakOutstanding = Math.max(this.peakOutstanding, this.queued.size + this.running.size);
     while (this.requests.size > this.maxRequests) {
       const oldest = this.requests.keys().next().value as string;
       this.remove(oldest);
@@ -133,6 +136,15 @@ export class RequestStore {
 
   runningCount(): number {
     return this.running.size;
+  }
+
+  /** What a client of the account has outstanding now, and the most it ever had at once. */
+  stats(): { queued: number; running: number; peakOutstanding: number } {
+    return {
+      queued: this.queued.size,
+      running: this.running.size,
+      peakOutstanding: this.peakOutstanding,
+    };
   }
 
   /** The request waiting longest, next to run. */
@@ -191,6 +203,7 @@ export class RequestStore {
     this.running.clear();
     this.submitCounts.clear();
     this.submits = [];
+    this.peakOutstanding = 0;
   }
 
   private remove(id: string): void {

@@ -57,6 +57,8 @@ export class Card {
   private ticker?: number;
   /** `elapsed_ms` as the api last said it, and when (the page's clock): what the ticker counts from. */
   private clock = { elapsedMs: 0, at: Date.now() };
+  /** The status answer's `eta_ms` and when it came: the "about N s" counts down from it. */
+  private eta?: { ms: number; at: number };
 
   constructor(
     private data: CardData,
@@ -114,6 +116,10 @@ export class Card {
     this.data = { ...this.data, ...update };
     if (typeof update.elapsed_ms === 'number') {
       this.clock = { elapsedMs: update.elapsed_ms, at: Date.now() };
+    }
+    const eta = (update as { eta_ms?: unknown }).eta_ms;
+    if (typeof eta === 'number' || eta === null) {
+      this.eta = typeof eta === 'number' ? { ms: eta, at: Date.now() } : undefined;
     }
     this.render();
     return true;
@@ -245,7 +251,16 @@ export class Card {
       0,
       Math.floor((this.clock.elapsedMs + Date.now() - this.clock.at) / 1_000),
     );
-    this.elapsedText.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+    const elapsed = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+    // An estimate (the status answer's), rounded so it does not look more precise than it is.
+    const left = this.eta ? this.eta.ms - (Date.now() - this.eta.at) : undefined;
+    const about =
+      left === undefined
+        ? ''
+        : left > 5_000
+          ? ` · about ${Math.ceil(left / 5_000) * 5} s`
+          : ' · almost done';
+    this.elapsedText.textContent = `${elapsed}${about}`;
   }
 
   /** "Try again" (the same settings, once) and "Variations" (asks how many). */
@@ -353,6 +368,10 @@ export class CardRegistry {
 
   has(id: string): boolean {
     return this.cards.has(id);
+  }
+
+  get(id: string): Card | undefined {
+    return this.cards.get(id);
   }
 
   add(data: CardData): Card {

@@ -27,6 +27,7 @@ export {
   InfographStateService,
 } from './infograph-state.service';
 export { type StaleStage, StaleInfographsService } from './stale-infographs.service';
+export { GenerationTimesService } from './generation-times.service';
 export {
   type InfographUpdate,
   type InfographUpdateSource,

@@ -1,2 +1,3 @@
 export { InfographPipeline } from './infograph-pipeline';
 export { PipelineModule } from './pipeline.module';
+export { FalCapacity, type SlotPosition, type SlotRequest } from './fal-capacity/fal-capacity';

@@ -10,6 +10,8 @@ import {
 import { JobProducer } from '@app/queues';
 import { Injectable, Logger } from '@nestjs/common';
 
+import { FalCapacity } from './fal-capacity/fal-capacity';
+
 /**
  * Each outcome of an infograph's life and the step that follows it, decided once: an image
  * recorded is uploaded, a failure or a completion is told to the user. The api (fal's webhook)
@@ -26,6 +28,7 @@ export class InfographPipeline {
     private readonly state: InfographStateService,
     private readonly outcomes: GenerationOutcomeService,
     private readonly producer: JobProducer,
+    private readonly capacity: FalCapacity,
   ) {}
 
   /** The model's verdict (by webhook or by polling), applied once, then its follow-up. */
@@ -48,21 +51,25 @@ export class InfographPipeline {
     infograph: Pick<Infograph, 'id' | 'status'>,
     applied: AppliedOutcome,
   ): Promise<void> {
+    // Any outcome means fal is done with the request: its slot goes to the next in fair order.
+    await this.capacity.release(infograph.id);
     if (applied === 'accepted' || (applied === 'duplicate' && infograph.status === 'processing')) {
-      await this.upload(infograph.id);
+      await this.producer.enqueue('upload', [{ infographId: infograph.id }]);
     } else if (applied === 'failed') {
       await this.notify(infograph.id);
     }
   }
 
   /** An image is recorded but not yet in our storage, or an ERROR must be confirmed: upload. */
-  upload(infographId: string): Promise<void> {
-    return this.producer.enqueue('upload', [{ infographId }]);
+  async upload(infographId: string): Promise<void> {
+    await this.capacity.release(infographId);
+    await this.producer.enqueue('upload', [{ infographId }]);
   }
 
   /** Fails and refunds (once, in one transaction), then tells the user. False if already terminal. */
   async fail(infographId: string, failure: InfographFailure): Promise<boolean> {
     const failed = await this.state.failAndRefund(infographId, failure);
+    await this.capacity.release(infographId);
     if (failed) {
       await this.notify(infographId);
     }
@@ -81,6 +88,7 @@ export class InfographPipeline {
   async cancel(infographId: string): Promise<CancelledInfograph | null> {
     const cancelled = await this.state.cancel(infographId);
     if (cancelled) {
+      await this.capacity.release(infographId);
       try {
         if (cancelled.falRequestId) {
           await this.producer.enqueue('cancel', [

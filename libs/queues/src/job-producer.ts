@@ -80,6 +80,22 @@ export class JobProducer {
     return true;
   }
 
+  /**
+   * Runs an infograph's step now: a delayed job (one waiting for a fal slot) is promoted, a dead
+   * or missing one added again, one already waiting or active left alone.
+   */
+  async wake<Q extends StepQueue>(queue: Q, data: JobData<Q>): Promise<void> {
+    const existing = await this.queues[queue].getJob(jobIdFor(queue, data.infographId));
+    // The common case first, in one round trip: promote throws unless the job is delayed.
+    const promoted = await existing?.promote().then(
+      () => true,
+      () => false,
+    );
+    if (!promoted) {
+      await this.requeue(queue, data);
+    }
+  }
+
   /** Removes the job `id` if it is dead (completed, failed); false if it is still live. */
   private async removeIfFinished(target: Queue, id: string): Promise<boolean> {
     const existing = await target.getJob(id);

@@ -43,7 +43,8 @@ import { CreateRateLimitGuard } from '../http/create-rate-limit.guard';
 import { CreateInfographsDto } from './dto/create-infographs.dto';
 import { CreateInfographsResponse } from './dto/create-infographs.response';
 import { InfographPageResponse } from './dto/infograph-page.response';
-import { InfographResponse } from './dto/infograph.response';
+import { InfographResponse, InfographStatusResponse } from './dto/infograph.response';
+import { ProgressEstimates } from './progress-estimate';
 import { ListInfographsQuery } from './dto/list-infographs.query';
 import { RegenerateInfographsDto } from './dto/regenerate-infographs.dto';
 import { InfographLifecycle } from './infograph-lifecycle.service';
@@ -89,6 +90,7 @@ export class InfographsController {
     private readonly urls: PublicUrls,
     private readonly lifecycle: InfographLifecycle,
     private readonly creditsLow: CreditsLowAlert,
+    private readonly estimates: ProgressEstimates,
   ) {}
 
   /** Charges, creates `pending` infographs and enqueues their submit jobs; answers at once. */
@@ -191,18 +193,18 @@ export class InfographsController {
   }
 
   @ApiOperation({ summary: 'Status of one infograph' })
-  @ApiOkResponse({ type: InfographResponse })
+  @ApiOkResponse({ type: InfographStatusResponse })
   @ApiResponse({ status: 404, description: 'No such infograph for this account' })
   @Get('status/:id')
   async status(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,
-  ): Promise<InfographResponse> {
+  ): Promise<InfographStatusResponse> {
     const infograph = isUUID(id) ? await this.queries.findOwned(user.id, id) : null;
     if (!infograph) {
       throw new NotFoundException(`No infograph ${id} for this account.`);
     }
-    return InfographResponse.from(infograph);
+    return { ...InfographResponse.from(infograph), ...(await this.estimates.of(infograph)) };
   }
 
   /**

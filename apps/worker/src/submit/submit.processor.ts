@@ -3,6 +3,7 @@ import type { Infograph } from '@app/database';
 import { FalGateway, FalWebhookUrls } from '@app/fal';
 import { InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
+import { FalCapacity } from '@app/pipeline';
 import { JobData, QUEUES } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
@@ -16,16 +17,20 @@ import { RealtimeEvents } from '../notify/realtime-events';
 import { BlogContextService } from './blog-context.service';
 import { falInputFor } from './fal-input';
 import { FalOutageHold } from './fal-outage-hold';
+import { FalSlotWait } from './fal-slot-wait';
 import { buildPrompt } from './prompt-template';
 
 /**
  * pending → processing: scrape the blog (if any), build the prompt, submit to fal with our webhook.
  * The submit goes through the fal circuit breaker: while fal is out of reach for everyone, the job
- * is held (FalOutageHold) instead of failing.
+ * is held (FalOutageHold) instead of failing. Before that, the infograph needs one of fal's slots
+ * (FalCapacity, FAL_MAX_IN_FLIGHT): without one it waits in the fair queue (FalSlotWait).
  */
 @Processor(QUEUES.submit)
 export class SubmitProcessor extends StepProcessor {
   private readonly logger = new Logger('Submit');
+  /** Batch sizes already read (a batch never changes): one query per batch, not per infograph. */
+  private readonly batchSizes = new Map<string, number>();
 
   constructor(
     config: AppConfig,
@@ -38,6 +43,8 @@ export class SubmitProcessor extends StepProcessor {
     private readonly metrics: Metrics,
     private readonly breaker: FalCircuitBreaker,
     private readonly outage: FalOutageHold,
+    private readonly capacity: FalCapacity,
+    private readonly slotWait: FalSlotWait,
   ) {
     super(config);
   }
@@ -46,10 +53,48 @@ export class SubmitProcessor extends StepProcessor {
     const { infographId } = job.data;
     const infograph = await this.state.find(infographId);
     if (!infograph || infograph.status !== 'pending') {
+      // Its place in the fair queue (or a slot granted to it) is someone else's now.
+      await this.capacity.release(infographId);
       return skippedBecause(infograph?.status, 'pending');
     }
-    const outcome = await this.submit(job, infograph);
+    if (!(await this.capacity.admit(await this.slotRequest(infograph)))) {
+      return this.slotWait.hold(job, infograph);
+    }
+    let outcome: string | BreakerWait | undefined;
+    try {
+      outcome = await this.submit(job, infograph);
+    } finally {
+      // Not at fal (an error to retry, or the breaker holds it): the slot goes to the next one;
+      // a retry asks again, in its place by created-at.
+      if (outcome === undefined || typeof outcome !== 'string') {
+        await this.capacity.release(infographId);
+      }
+    }
     return typeof outcome === 'string' ? outcome : this.outage.hold(job, infograph, outcome);
+  }
+
+  private async slotRequest(infograph: Infograph) {
+    const bulk =
+      this.capacity.limited &&
+      (await this.batchSize(infograph)) > this.config.falCapacity.interactiveMaxBatch;
+    return {
+      infographId: infograph.id,
+      userId: infograph.userId,
+      createdAt: infograph.createdAt,
+      bulk,
+    };
+  }
+
+  private async batchSize(infograph: Infograph): Promise<number> {
+    let size = this.batchSizes.get(infograph.batchId);
+    if (size === undefined) {
+      size = await this.state.batchSize(infograph);
+      if (this.batchSizes.size >= 10_000) {
+        this.batchSizes.clear();
+      }
+      this.batchSizes.set(infograph.batchId, size);
+    }
+    return size;
   }
 
   /** The request id (or why it was skipped), or the breaker's wait when fal was not called. */

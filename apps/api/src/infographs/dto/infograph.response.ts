@@ -131,3 +131,27 @@ export class InfographResponse implements InfographUpdate {
     };
   }
 }
+
+/**
+ * `GET /api/infographs/status/:id/`: an infograph plus where it waits and about how long it has
+ * left, estimated from recent generation times at its resolution (see progress-estimate.ts).
+ */
+export class InfographStatusResponse extends InfographResponse {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 3,
+    description:
+      'Infographs ahead of it in the queue for fal.ai (fair order across users); 0 once fal.ai has it; null when finished or not known',
+  })
+  queue_position!: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 24000,
+    description:
+      'About how many milliseconds until its image is ready, from recent generation times at its resolution; null when finished or not known',
+  })
+  eta_ms!: number | null;
+}
