@@ -5,6 +5,8 @@
 //                     payments: buying credits with Stripe (credits + its own SDK client)
 //                     customer-webhooks: customers' endpoints and signed deliveries (foundation,
 //                     queues, and the scraper's public-address rules)
+//                     notify: push subscriptions, notification preferences, unsubscribe links and
+//                     per-channel sent markers (foundation, mail wording, customer-webhooks' POST)
 //   adapters          fal, storage, scraper, notifications: the outside world; only config,
 //                     observability and redis
 //   foundation        config, database, observability, redis, queues
@@ -62,6 +64,18 @@ module.exports = {
       to: {
         path: '^libs/',
         pathNot: '^libs/(config|database|observability|queues|scraper|customer-webhooks)/',
+      },
+    },
+    {
+      name: 'notify-only-to-foundation-mail-and-safe-post',
+      comment:
+        'Push subscriptions, preferences and sent markers need settings, the database, the mail wording and the public-address POST of customer-webhooks; nothing of infographs, credits or fal.',
+      severity: 'error',
+      from: { path: '^libs/notify/' },
+      to: {
+        path: '^libs/',
+        pathNot:
+          '^libs/(config|database|observability|scraper|notifications|customer-webhooks|notify)/',
       },
     },
     {

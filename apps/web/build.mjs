@@ -1,5 +1,6 @@
 // Bundles the page into dist/web: app-<hash>.js and styles-<hash>.css (minified, content-hashed
-// so the api can let browsers cache them for good), index.html pointing at them, and the favicon.
+// so the api can let browsers cache them for good), index.html pointing at them, the favicon, the
+// web app manifest, and the service worker as sw.js (never hashed: its URL is its identity).
 // Usage: node apps/web/build.mjs [--outdir <dir>]
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
@@ -51,6 +52,22 @@ if (page === html || !page.includes(outputs.app) || !page.includes(outputs.style
 }
 await writeFile(join(outdir, 'index.html'), page);
 await copyFile(join(here, 'favicon.svg'), join(outdir, 'favicon.svg'));
+await copyFile(join(here, 'manifest.webmanifest'), join(outdir, 'manifest.webmanifest'));
+
+// The service worker: its own bundle, a classic script (every browser with push runs those).
+const worker = await build({
+  absWorkingDir: root,
+  entryPoints: [join(here, 'src', 'sw.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020', 'chrome105', 'firefox110', 'safari16'],
+  outfile: join(outdir, 'sw.js'),
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+Object.assign(result.metafile.outputs, worker.metafile.outputs);
 
 const sizes = await Promise.all(
   Object.keys(result.metafile.outputs).map(

@@ -20,6 +20,8 @@ const ada: User = {
   passwordHash: null,
   emailVerifiedAt: new Date('2026-11-29T10:00:00.000Z'),
   deletedAt: null,
+  notifyEmail: true,
+  notifyPush: true,
 };
 
 const laptop: ApiToken = {

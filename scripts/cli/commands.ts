@@ -2,6 +2,7 @@ import type { Command } from './command';
 import { creditsAdjust, creditsCheck, creditsGrant } from './credit-commands';
 import { falSmoke } from './fal-commands';
 import { infographRerun } from './infograph-commands';
+import { pushVapidKeys } from './push-commands';
 import { tokenCreate, tokenList, tokenRevoke } from './token-commands';
 import { userCreate, usersList } from './user-commands';
 
@@ -17,4 +18,5 @@ export const COMMANDS: Record<string, Command> = {
   'credits:check': creditsCheck,
   'infograph:rerun': infographRerun,
   'fal:smoke': falSmoke,
+  'push:vapid-keys': pushVapidKeys,
 };

@@ -184,9 +184,11 @@ describe('realtime /api/ws', () => {
     const client = await connect(`${api.wsUrl}/api/ws`, {
       headers: { authorization: `Token ${token}` },
     });
+    // A new user has no events yet: nothing to go on from.
     expect(await client.next((m) => m.type === 'hello')).toEqual({
       type: 'hello',
       user_id: user.id,
+      id: null,
     });
   });
 
@@ -287,9 +289,9 @@ describe('realtime /api/ws', () => {
 
     const publisher = api.app.get(RealtimePublisher);
     const forAlice = updated(alice.user.id);
-    await publisher.publish(forAlice);
+    const { id } = await publisher.publish(forAlice);
     const received = await aliceClient.next(isUpdate(forAlice.infograph.id));
-    expect(received).toEqual({ type: 'infograph.updated', infograph: forAlice.infograph });
+    expect(received).toEqual({ id, type: 'infograph.updated', infograph: forAlice.infograph });
 
     // Bob's own event, published after Alice's, travels the same ordered path (one channel, one
     // subscriber connection, one socket): once it has arrived, Alice's would have too.

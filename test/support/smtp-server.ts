@@ -28,6 +28,11 @@ export interface TestSmtpServer {
     predicate: (mail: ReceivedMail) => boolean,
     timeoutMs: number,
   ): Promise<ReceivedMail>;
+  /**
+   * Answers the next `count` messages with a temporary failure (451) after reading them, as a
+   * server that falls over mid-delivery would: the sender sees an error, nothing is received.
+   */
+  refuseNext(count: number): void;
   stop(): Promise<void>;
 }
 
@@ -35,6 +40,7 @@ export interface TestSmtpServer {
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
+  let refusals = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -48,6 +54,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', (error: Error) => callback(error));
       stream.on('end', () => {
+        if (refusals > 0) {
+          refusals--;
+          callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+          return;
+        }
         const { mailFrom, rcptTo } = session.envelope;
         messages.push({
           ...parseMessage(Buffer.concat(chunks).toString('utf8')),
@@ -96,6 +107,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
           waiters.add(check);
         }
       }),
+    refuseNext: (count) => {
+      refusals = count;
+    },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

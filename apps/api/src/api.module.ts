@@ -21,11 +21,13 @@ import { CreditsController } from './credits/credits.controller';
 import { FilesController } from './files/files.controller';
 import { InfographLifecycle } from './infographs/infograph-lifecycle.service';
 import { InfographsController } from './infographs/infographs.controller';
+import { ProgressEstimates } from './infographs/progress-estimate';
 import { FalWebhookController } from './fal-webhook/fal-webhook.controller';
 import { FalDeliveryRecords } from './fal-webhook/delivery-records';
 import { FalWebhookService } from './fal-webhook/fal-webhook.service';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MeController } from './me/me.controller';
+import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { BalanceEvents } from './payments/balance-events';
 import { PurchasesController } from './payments/purchases.controller';
 import { StripeWebhookController } from './payments/stripe-webhook.controller';
@@ -62,6 +64,7 @@ export class ApiModule {
         AccountsModule.forRoot(config),
         WebModule,
         CustomerWebhooksModule,
+        NotificationsApiModule,
         ObservabilityModule,
       ],
       controllers: [
@@ -81,6 +84,7 @@ export class ApiModule {
         FalDeliveryRecords,
         BalanceEvents,
         InfographLifecycle,
+        ProgressEstimates,
         CreditsLowAlert,
         TokenRevocationListener,
         QueueDashboard,

@@ -19,6 +19,7 @@ import { allowCrossOrigin } from './http/cors';
 import { closeConnectionsOnShutdown } from './http/graceful-close';
 import { answerFastifyErrors } from './http/fastify-errors';
 import { refuseHostileJson } from './http/json-shape';
+import { acceptUnsubscribeMultipart } from './http/unsubscribe-form-body';
 import { echoRequestId } from './http/request-id';
 import { observeRequestDurations } from './http/request-metrics';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -45,6 +46,7 @@ export async function createApiApp(
   });
   limitRouteBodies(adapter.getInstance());
   answerFastifyErrors(adapter.getInstance());
+  acceptUnsubscribeMultipart(adapter.getInstance());
   closeConnectionsOnShutdown(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config, rootLogger),

@@ -1,6 +1,6 @@
 import { ApiClient, ApiError, messageOf } from './api';
 import { byId, el } from './dom';
-import type { ApiKey } from './types';
+import type { ApiKey, NotificationSettings } from './types';
 
 export interface AccountDialogOptions {
   api: () => ApiClient;
@@ -26,6 +26,12 @@ export class AccountDialog {
       void this.create();
     });
     byId('key-copy').addEventListener('click', () => void this.copy());
+    for (const channel of ['email', 'push'] as const) {
+      byId<HTMLInputElement>(`notify-${channel}`).addEventListener(
+        'change',
+        (event) => void this.setNotification(channel, (event.target as HTMLInputElement).checked),
+      );
+    }
     byId<HTMLFormElement>('delete-form').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.delete();
@@ -36,6 +42,37 @@ export class AccountDialog {
     byId('account-email').textContent = email;
     this.dialog.showModal();
     void this.load();
+    void this.loadNotifications();
+  }
+
+  /** E-mail and push on or off; the section stays hidden on a server without the setting. */
+  private async loadNotifications(): Promise<void> {
+    const section = byId('notify-section');
+    try {
+      this.showNotifications(await this.options.api().notificationSettings());
+      section.hidden = false;
+    } catch {
+      section.hidden = true;
+    }
+  }
+
+  private async setNotification(channel: 'email' | 'push', on: boolean): Promise<void> {
+    const status = byId('notify-status');
+    try {
+      this.showNotifications(
+        await this.options.api().updateNotificationSettings({ [channel]: on }),
+      );
+      const name = channel === 'email' ? 'E-mails' : 'Push notifications';
+      status.textContent = `${name} ${on ? 'on' : 'off'}.`;
+    } catch (error) {
+      byId<HTMLInputElement>(`notify-${channel}`).checked = !on;
+      status.textContent = `Could not save: ${messageOf(error)}`;
+    }
+  }
+
+  private showNotifications(settings: NotificationSettings): void {
+    byId<HTMLInputElement>('notify-email').checked = settings.email;
+    byId<HTMLInputElement>('notify-push').checked = settings.push;
   }
 
   close(): void {

@@ -9,8 +9,10 @@ import type {
   HistoryPage,
   InfographView,
   Me,
+  NotificationSettings,
   Prices,
   Purchase,
+  PushSettings,
   RegenerateRequest,
   Session,
   Status,
@@ -142,11 +144,36 @@ export class ApiClient {
   /**
    * A fresh live-updates URL. Browsers cannot set headers on a WebSocket, and a token in the URL
    * would land in logs, so each (re)connect trades the token for a one-time, 30-second ticket.
+   * `lastEventId`: the last event seen, so the server first sends what was missed.
    */
-  async socketUrl(): Promise<string> {
+  async socketUrl(lastEventId?: string | null): Promise<string> {
     const { ticket } = await this.request<{ ticket: string }>('POST', '/api/ws/ticket/');
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${location.host}/api/ws?ticket=${encodeURIComponent(ticket)}`;
+    const resume = lastEventId ? `&last_event_id=${encodeURIComponent(lastEventId)}` : '';
+    return `${scheme}://${location.host}/api/ws?ticket=${encodeURIComponent(ticket)}${resume}`;
+  }
+
+  /** Whether this server sends push notifications, and the key to subscribe with. */
+  pushSettings(): Promise<PushSettings> {
+    return this.request<PushSettings>('GET', '/api/push/');
+  }
+
+  /** Hands the browser's push subscription (`PushSubscription.toJSON()`) to the server. */
+  subscribePush(subscription: PushSubscriptionJSON): Promise<unknown> {
+    return this.request('POST', '/api/push/subscriptions/', subscription);
+  }
+
+  notificationSettings(): Promise<NotificationSettings> {
+    return this.request<NotificationSettings>('GET', '/api/me/notifications/');
+  }
+
+  updateNotificationSettings(change: Partial<NotificationSettings>): Promise<NotificationSettings> {
+    return this.request<NotificationSettings>('PATCH', '/api/me/notifications/', change);
+  }
+
+  /** Tells the server the result was seen on an open page, so it skips the e-mail. */
+  markSeen(id: string): Promise<void> {
+    return this.request('POST', `/api/infographs/${encodeURIComponent(id)}/seen/`);
   }
 
   private request<T>(

@@ -30,6 +30,21 @@ export function takeMailedLink(): MailedLink | null {
   return { kind: found[1] as MailedLink['kind'], token };
 }
 
+/**
+ * A link to one infograph, `/#infograph=<id>`: what a push notification or an e-mail opens
+ * (libs/notify). Returns its id.
+ */
+export function takeInfographLink(hash: string = location.hash): string | null {
+  const found = /^#infograph=([A-Za-z0-9-]{1,64})$/.exec(hash);
+  if (!found) {
+    return null;
+  }
+  if (hash === location.hash) {
+    replaceUrl(location.search);
+  }
+  return found[1];
+}
+
 export function takeCheckoutReturn(): CheckoutReturn | null {
   const params = new URLSearchParams(location.search);
   const outcome = params.get('checkout');

@@ -1,14 +1,22 @@
 import { AccountDialog } from './account';
 import { ApiClient, ApiError, messageOf, publicApi } from './api';
+import { Attention } from './attention';
 import { AuthScreen } from './auth';
-import { type Card, CardRegistry } from './cards';
+import { type Card, CardRegistry, fromView } from './cards';
 import { byId } from './dom';
 import { CreateForm, DEFAULT_PRICES, newKey, pricePerImage } from './form';
 import { History } from './history';
 import { renderExamples, renderPricing } from './landing';
-import { type CheckoutReturn, type MailedLink, takeCheckoutReturn, takeMailedLink } from './links';
+import {
+  type CheckoutReturn,
+  type MailedLink,
+  takeCheckoutReturn,
+  takeInfographLink,
+  takeMailedLink,
+} from './links';
 import { clearNotice, notify } from './notice';
 import { Purchases } from './purchases';
+import { PushOffer } from './push';
 import { type Connection, LiveUpdates } from './socket';
 import type { CreateRequest, CreateResponse, Me, Prices } from './types';
 import { Viewer } from './viewer';
@@ -31,6 +39,8 @@ let live: LiveUpdates | null = null;
 let connection: Connection = 'connecting';
 /** Stripe's return, kept until someone is signed in to follow it. */
 let pendingReturn: CheckoutReturn | null = null;
+/** A notification's link to one infograph, kept until someone is signed in to show it. */
+let pendingInfograph: string | null = null;
 
 const history = new History(() => requireApi(), cards);
 const viewer = new Viewer({ fetch: (id) => requireApi().status(id) });
@@ -49,6 +59,11 @@ const form = new CreateForm({
   buy: () => purchases.open(),
   submit: create,
 });
+const attention = new Attention((id) => {
+  // The result was seen here, so the server skips its e-mail. Best effort (404: an older api).
+  void api?.markSeen(id).catch(() => undefined);
+});
+const push = new PushOffer({ api: () => requireApi(), announce: notify });
 const account = new AccountDialog({
   api: () => requireApi(),
   deleted: () => {
@@ -118,8 +133,8 @@ async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Pr
   }
   live?.stop();
   live = new LiveUpdates({
-    url: () =>
-      client.socketUrl().catch((failure: unknown) => {
+    url: (lastEventId) =>
+      client.socketUrl(lastEventId).catch((failure: unknown) => {
         if (failure instanceof ApiError && failure.status === 401) {
           // Signed out elsewhere, expired or revoked while the page was open (the socket closes
           // with 4401 and the ticket is refused).
@@ -131,11 +146,16 @@ async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Pr
     fetchStatus: (id) => client.status(id),
     onConnection: (state) => {
       showConnection(state);
-      // Socket up: events sent while it was down are not replayed, so read the balance once.
+      // Socket up: read the balance once (cheap, and right even if the server lost its events).
       if (state === 'live') {
         void refreshBalance();
       }
       purchases.nudge();
+    },
+    // Away longer than the server keeps events: the cards are re-read on hello; the list too.
+    onResync: () => {
+      void refreshBalance();
+      void history.reload();
     },
     onBalance: (value) => {
       setBalance(value);
@@ -145,6 +165,15 @@ async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Pr
       if (cards.apply(update)) {
         // Completed changes nothing, failed refunds: either way, show the server's number.
         void refreshBalance();
+        const card = cards.get(update.id);
+        if (card && (card.status === 'completed' || card.status === 'failed')) {
+          attention.finished({
+            id: card.id,
+            title: card.title,
+            status: card.status,
+            reason: card.details.error_message,
+          });
+        }
       }
     },
   });
@@ -156,6 +185,22 @@ async function enter(client: ApiClient, me: Me, options: { focus: boolean }): Pr
     void purchases.followReturn(back);
   }
   await history.reload();
+  if (pendingInfograph) {
+    const id = pendingInfograph;
+    pendingInfograph = null;
+    await showInfograph(id);
+  }
+}
+
+/** Opens one infograph's image (a notification's link); one still working is just listed. */
+async function showInfograph(id: string): Promise<void> {
+  try {
+    viewer.open({ details: fromView(await requireApi().status(id)) }, byId('prompt'));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      notify('That infographic is no longer there.', 'info');
+    }
+  }
 }
 
 /** Back to the first screen: forgets everything of the account on the page. */
@@ -166,6 +211,7 @@ function leave(): void {
   balance = null;
   writeToken(null);
   purchases.stop();
+  push.reset();
   account.close();
   viewer.close();
   regenerateKeys.clear();
@@ -236,6 +282,8 @@ function setBalance(value: number): void {
 async function create(request: CreateRequest, idempotencyKey: string): Promise<void> {
   const response = await requireApi().create(request, idempotencyKey);
   showCreated(response, { ...request, prompt: request.prompt.trim() });
+  // Only now, not on load: the moment a notification makes sense is while one is being made.
+  void push.afterCreate();
 }
 
 /**
@@ -426,6 +474,7 @@ async function restore(): Promise<boolean> {
 async function start(): Promise<void> {
   renderExamples();
   const link = takeMailedLink();
+  pendingInfograph = takeInfographLink();
   pendingReturn = takeCheckoutReturn();
   void loadPricing();
   if (link?.kind === 'reset-password') {
@@ -458,6 +507,28 @@ window.addEventListener('hashchange', () => {
   if (link) {
     void followLink(link);
   }
+  const infograph = takeInfographLink();
+  if (infograph) {
+    openLinked(infograph);
+  }
 });
+// A click on a push notification while this page is open (see sw.ts): show that infograph.
+navigator.serviceWorker?.addEventListener('message', (event: MessageEvent) => {
+  const data = event.data as { type?: unknown; url?: unknown } | null;
+  if (data?.type === 'open' && typeof data.url === 'string') {
+    const infograph = takeInfographLink(new URL(data.url, location.href).hash);
+    if (infograph) {
+      openLinked(infograph);
+    }
+  }
+});
+
+function openLinked(id: string): void {
+  if (api) {
+    void showInfograph(id);
+  } else {
+    pendingInfograph = id;
+  }
+}
 
 void start();

@@ -14,12 +14,17 @@ const HELLO_TIMEOUT_MS = 5_000;
 export type Connection = 'connecting' | 'live' | 'polling';
 
 export interface LiveUpdatesOptions {
-  /** A URL to connect to, fetched anew for every (re)connect: it carries a one-time ticket. */
-  url: () => Promise<string>;
+  /**
+   * A URL to connect to, fetched anew for every (re)connect: it carries a one-time ticket, and
+   * the id of the last event seen (null: none yet), so the server first sends what was missed.
+   */
+  url: (lastEventId: string | null) => Promise<string>;
   onUpdate: (update: InfographUpdate) => void;
   /** The balance as it stands, after a purchase's grant or clawback (`credits.updated`). */
   onBalance: (balance: number) => void;
   onConnection: (state: Connection) => void;
+  /** Events may have been missed (away longer than the server keeps them): re-read the state. */
+  onResync?: () => void;
   /** Ids still worth asking about: the unfinished infographs on the page. */
   unfinished: () => string[];
   /** One status read, used while the socket is down and to catch up after a reconnect. */
@@ -27,12 +32,16 @@ export interface LiveUpdatesOptions {
 }
 
 /**
- * Live `infograph.updated` and `credits.updated` events over `/api/ws`, reconnecting with jittered exponential backoff.
- * While the socket is down the unfinished infographs are polled every 5 s, and after every
- * (re)connect they are read once, because events sent while we were away are not replayed.
+ * Live `infograph.updated` and `credits.updated` events over `/api/ws`, reconnecting with jittered
+ * exponential backoff. Every event has an id; a reconnect passes the last one seen and the server
+ * sends what was missed first (each once), or `resync` when it no longer has it. While the socket
+ * is down the unfinished infographs are polled every 5 s, and after every (re)connect they are
+ * read once more, which costs little and covers a server that lost its events.
  */
 export class LiveUpdates {
   private socket?: WebSocket;
+  /** The id of the last event seen (or `hello`'s starting point): where a reconnect resumes. */
+  private lastEventId: string | null = null;
   /** True while a ticket is being fetched, so a second connect does not start beside it. */
   private connecting = false;
   private attempt = 0;
@@ -73,7 +82,7 @@ export class LiveUpdates {
   private connect(): void {
     this.options.onConnection(this.attempt === 0 ? 'connecting' : 'polling');
     this.connecting = true;
-    this.options.url().then(
+    this.options.url(this.lastEventId).then(
       (url) => {
         this.connecting = false;
         if (!this.stopped) {
@@ -112,6 +121,10 @@ export class LiveUpdates {
     if (!message) {
       return;
     }
+    if (typeof message.id === 'string' || (message.type === 'hello' && message.id === null)) {
+      // hello's id is where this connection goes on from (null: the server keeps nothing yet).
+      this.lastEventId = message.id;
+    }
     if (message.type === 'hello') {
       window.clearTimeout(this.helloTimer);
       this.attempt = 0;
@@ -119,6 +132,8 @@ export class LiveUpdates {
       this.options.onConnection('live');
       this.startHeartbeat(socket);
       void this.pollOnce();
+    } else if (message.type === 'resync') {
+      this.options.onResync?.();
     } else if (message.type === 'pong') {
       window.clearTimeout(this.pongTimer);
     } else if (message.type === 'infograph.updated' && isUpdate(message.infograph)) {
@@ -184,7 +199,9 @@ export class LiveUpdates {
   }
 }
 
-function parse(data: unknown): { type?: unknown; infograph?: unknown; balance?: unknown } | null {
+function parse(
+  data: unknown,
+): { type?: unknown; id?: unknown; infograph?: unknown; balance?: unknown } | null {
   if (typeof data !== 'string') {
     return null;
   }

@@ -131,3 +131,15 @@ export interface CreateResponse {
 export function isTerminal(status: Status): boolean {
   return status === 'completed' || status === 'failed';
 }
+
+/** `GET /api/push/`: whether the server sends push notifications (VAPID keys set). */
+export interface PushSettings {
+  enabled: boolean;
+  vapid_public_key: string | null;
+}
+
+/** `GET/PATCH /api/me/notifications/`: which notifications the user wants. */
+export interface NotificationSettings {
+  email: boolean;
+  push: boolean;
+}

@@ -34,7 +34,8 @@ export class Viewer {
     byId('viewer-copy').addEventListener('click', () => void this.copy());
   }
 
-  open(card: Card, from: HTMLElement): void {
+  /** Opens a card's image, or any infograph's (`{ details }`, a notification's link). */
+  open(card: Pick<Card, 'details'>, from: HTMLElement): void {
     const data = card.details;
     const url = safeUrl(data.image_url);
     if (!url) {

@@ -18,12 +18,15 @@ export abstract class StepProcessor extends WorkerHost implements OnApplicationB
     super();
   }
 
-  /** What BullMQ calls; a step does its work in `run`, so no step can skip the log context. */
-  process(job: Job): Promise<string> {
-    return inJobLogContext(this.logs, job, () => this.run(job));
+  /**
+   * What BullMQ calls; a step does its work in `run`, so no step can skip the log context.
+   * `token` is the job's lock, which a step needs to postpone itself (`job.moveToDelayed`).
+   */
+  process(job: Job, token?: string): Promise<string> {
+    return inJobLogContext(this.logs, job, () => this.run(job, token));
   }
 
-  protected abstract run(job: Job): Promise<string>;
+  protected abstract run(job: Job, token?: string): Promise<string>;
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.worker.concurrency;

@@ -4,6 +4,7 @@ import { DatabaseModule } from '@app/database';
 import { FalModule } from '@app/fal';
 import { InfographsModule } from '@app/infographs';
 import { NotificationsModule } from '@app/notifications';
+import { NotifyModule } from '@app/notify';
 import { ObservabilityModule, createRootLogger, loggingModule } from '@app/observability';
 import { PipelineModule } from '@app/pipeline';
 import { QueuesModule } from '@app/queues';
@@ -25,12 +26,16 @@ import { JobMetrics } from './failure/job-metrics';
 import { HealthServer } from './health/health-server';
 import { NotifyProcessor } from './notify/notify.processor';
 import { Processors } from './processors';
+import { EmailNotice } from './notify/email-notice';
+import { PushNotices } from './notify/push-notices';
 import { RealtimeEvents } from './notify/realtime-events';
 import { DeliveryRetention } from './reconcile/delivery-retention';
+import { FalSlotTending } from './reconcile/fal-slot-tending';
 import { ReconcileScheduler } from './reconcile/reconcile-scheduler';
 import { ReconcileProcessor } from './reconcile/reconcile.processor';
 import { BlogContextService } from './submit/blog-context.service';
 import { FalOutageHold } from './submit/fal-outage-hold';
+import { FalSlotWait } from './submit/fal-slot-wait';
 import { SubmitProcessor } from './submit/submit.processor';
 import { ImageCopier } from './upload/image-copier';
 import { UploadProcessor } from './upload/upload.processor';
@@ -63,6 +68,7 @@ export class WorkerModule {
           mailer: { smtpUrl: config.mail.smtpUrl, from: config.mail.from },
         }),
         CustomerWebhooksModule,
+        NotifyModule,
         ObservabilityModule,
         DiscoveryModule,
       ],
@@ -75,6 +81,7 @@ export class WorkerModule {
         FalCircuitBreaker,
         { provide: BreakerStore, useClass: RedisBreakerStore },
         FalOutageHold,
+        FalSlotWait,
         JobMetrics,
         RealtimeEvents,
         BlogContextService,
@@ -82,11 +89,14 @@ export class WorkerModule {
         UploadProcessor,
         ImageCopier,
         NotifyProcessor,
+        PushNotices,
+        EmailNotice,
         FalCancelProcessor,
         WebhookDeliveryProcessor,
         ReconcileProcessor,
         ReconcileScheduler,
         DeliveryRetention,
+        FalSlotTending,
       ],
     };
   }

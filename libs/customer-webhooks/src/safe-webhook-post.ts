@@ -23,15 +23,16 @@ export interface WebhookPostResult {
 class BlockedAddressError extends Error {}
 
 /**
- * POSTs one delivery to a customer's URL without letting it reach anything but the public
- * internet (the address rules of libs/scraper). The check is in the connection's own DNS lookup,
- * so it holds for every connection actually made, and the address checked is the one connected
- * to (no rebinding between check and connect). Redirects are not followed (a 3xx is a failure),
+ * POSTs one delivery to a customer's URL (or a Web Push message to a push service: libs/notify)
+ * without letting it reach anything but the public internet (the address rules of libs/scraper).
+ * The check is in the connection's own DNS lookup, so it holds for every connection actually
+ * made, and the address checked is the one connected to (no rebinding between check and
+ * connect). Redirects are not followed (a 3xx is a failure),
  * the body of the answer is never read, and the whole attempt is bounded by `timeoutMs`.
  */
 export async function postWebhook(
   url: string,
-  body: string,
+  body: string | Uint8Array,
   headers: Record<string, string>,
   options: WebhookPostOptions,
 ): Promise<WebhookPostResult> {
@@ -60,9 +61,10 @@ export async function postWebhook(
       dispatcher: agent,
       method: 'POST',
       body,
+      // JSON unless the caller says otherwise (a Web Push message is an encrypted octet stream).
       headers: {
-        ...headers,
         'content-type': 'application/json',
+        ...headers,
         'user-agent': options.userAgent,
       },
       // undici's request() never follows redirects: a 3xx is the endpoint's answer.

@@ -76,6 +76,21 @@ export class InfographStateService {
     return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
   }
 
+  /**
+   * How many infographs were created with this one (its batch). A batch is inserted in one
+   * transaction, so its rows share the owner and created_at: the (user_id, created_at) index finds
+   * them without an index on batch_id.
+   */
+  async batchSize(i: Pick<Infograph, 'userId' | 'createdAt' | 'batchId'>): Promise<number> {
+    const rows = await preparedQuery<{ n: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS n FROM infographs
+        WHERE user_id = $1 AND created_at = $2 AND batch_id = $3`,
+      [i.userId, i.createdAt, i.batchId],
+    );
+    return rows[0]?.n ?? 1;
+  }
+
   /** One infograph and its owner's e-mail address, in one read (for telling the owner). */
   async findWithOwnerEmail(id: string): Promise<(Infograph & { ownerEmail: string }) | null> {
     const rows = await preparedQuery<Partial<Infograph> & { ownerEmail: string }>(
@@ -85,6 +100,15 @@ export class InfographStateService {
       [id],
     );
     return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
+  }
+
+  /** Its owner was told on every channel: the reconciler need not enqueue its notify again. */
+  async markNotified(id: string): Promise<void> {
+    await preparedQuery(
+      this.dataSource,
+      `UPDATE infographs SET notified_at = now() WHERE id = $1 AND notified_at IS NULL`,
+      [id],
+    );
   }
 
   /**

@@ -14,6 +14,8 @@ const WAITING_FOR = {
   upload: `status = 'processing' AND fal_image_url IS NOT NULL`,
   /** At fal, with no result yet (its webhook may be lost). */
   fal: `status = 'processing' AND fal_image_url IS NULL`,
+  /** Finished, its owner not (yet) told (its notify job was lost). */
+  notify: `status IN ('completed', 'failed') AND notified_at IS NULL`,
 } as const;
 
 export type StaleStage = keyof typeof WAITING_FOR;
@@ -31,6 +33,24 @@ export class StaleInfographsService {
       .orderBy('updated_at', 'ASC')
       .take(limit)
       .getMany();
+  }
+
+  /**
+   * Of these ids, which are at fal (submitted, no result yet) and which still wait to be
+   * submitted; the rest are done with fal (a result, terminal, or gone).
+   */
+  async whereAre(ids: string[]): Promise<{ atFal: string[]; pending: string[] }> {
+    const rows = ids.length
+      ? await this.dataSource.query<{ id: string; at_fal: boolean }[]>(
+          `SELECT id, (${WAITING_FOR.fal}) AS at_fal FROM infographs
+            WHERE id = ANY($1::uuid[]) AND (${WAITING_FOR.fal} OR ${WAITING_FOR.submit})`,
+          [ids],
+        )
+      : [];
+    return {
+      atFal: rows.filter((r) => r.at_fal).map((r) => r.id),
+      pending: rows.filter((r) => !r.at_fal).map((r) => r.id),
+    };
   }
 
   /**

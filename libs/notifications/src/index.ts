@@ -12,6 +12,7 @@ export {
   infographReadyMail,
   passwordChangedMail,
   passwordResetMail,
+  promptExcerpt,
   verifyEmailMail,
   webhookEndpointDisabledMail,
 } from './mail-templates';
@@ -30,13 +31,19 @@ export { Mailer } from './mailer.service';
 export { NotificationsModule } from './notifications.module';
 export type { NotificationsModuleOptions } from './notifications.module';
 export {
+  compareEventIds,
+  eventIdTime,
+  isEventId,
+  parsePublishedEvent,
   parseRealtimeEvent,
   realtimeChannel,
+  realtimeStreamKey,
   serializeRealtimeEvent,
   toClientMessage,
 } from './realtime-event';
-export type { RealtimeEvent } from './realtime-event';
+export type { RealtimeEvent, StampedEvent } from './realtime-event';
 export { RealtimeEventsModule } from './realtime-events.module';
-export { RealtimePublisher } from './realtime.publisher';
+export { REPLAY_MAX_EVENTS, RealtimePublisher } from './realtime.publisher';
+export type { PublishedEvent } from './realtime.publisher';
 export { RealtimeSubscriber } from './realtime.subscriber';
 export type { RealtimeListener } from './realtime.subscriber';

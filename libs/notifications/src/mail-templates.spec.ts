@@ -91,6 +91,18 @@ describe('mail templates', () => {
     });
   });
 
+  it('ends infographic e-mails with the unsubscribe link, escaped, when given one', () => {
+    const url = 'https://api.example.com/api/notifications/unsubscribe?token=u.email.s&x=1';
+    for (const mail of [
+      infographReadyMail({ ...ready, unsubscribeUrl: url }),
+      infographFailedMail({ ...failed, unsubscribeUrl: url }),
+    ]) {
+      expect(mail.text).toContain(`Unsubscribe: ${url}`);
+      expect(mail.html).toContain(`<a href="${escapeHtml(url)}">Unsubscribe</a>`);
+    }
+    expect(infographReadyMail(ready).text).not.toContain('Unsubscribe');
+  });
+
   it('escapes the five HTML-significant characters', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',

@@ -14,6 +14,8 @@ export interface InfographReadyMail {
   prompt: string;
   imageUrl: string;
   statusUrl: string;
+  /** Turns these e-mails off without signing in (also sent as List-Unsubscribe, RFC 8058). */
+  unsubscribeUrl?: string;
 }
 
 export interface InfographFailedMail {
@@ -21,6 +23,7 @@ export interface InfographFailedMail {
   prompt: string;
   reason: string;
   refundedCredits: number;
+  unsubscribeUrl?: string;
 }
 
 export const READY_SUBJECT = 'Your infographic is ready';
@@ -42,6 +45,7 @@ export function infographReadyMail(mail: InfographReadyMail): MailContent {
       `Status: ${mail.statusUrl}`,
       '',
       `Infographic id: ${mail.infographId}`,
+      ...unsubscribeText(mail.unsubscribeUrl),
     ].join('\n'),
     html: layout([
       '<p>Your infographic is ready.</p>',
@@ -49,6 +53,7 @@ export function infographReadyMail(mail: InfographReadyMail): MailContent {
       `<p>${link(mail.imageUrl, 'View your infographic')}</p>`,
       `<p>${link(mail.statusUrl, 'Status')}</p>`,
       `<p style="color:#666">Infographic id: ${escapeHtml(mail.infographId)}</p>`,
+      ...unsubscribeHtml(mail.unsubscribeUrl),
     ]),
   };
 }
@@ -67,6 +72,7 @@ export function infographFailedMail(mail: InfographFailedMail): MailContent {
       refund,
       '',
       `Infographic id: ${mail.infographId}`,
+      ...unsubscribeText(mail.unsubscribeUrl),
     ].join('\n'),
     html: layout([
       '<p>Sorry, your infographic could not be made.</p>',
@@ -74,6 +80,7 @@ export function infographFailedMail(mail: InfographFailedMail): MailContent {
       `<p><strong>Reason:</strong> ${escapeHtml(mail.reason)}</p>`,
       `<p>${escapeHtml(refund)}</p>`,
       `<p style="color:#666">Infographic id: ${escapeHtml(mail.infographId)}</p>`,
+      ...unsubscribeHtml(mail.unsubscribeUrl),
     ]),
   };
 }
@@ -186,6 +193,18 @@ export function webhookEndpointDisabledMail(mail: WebhookEndpointDisabledMail): 
     text: [lead, '', next].join('\n'),
     html: layout([`<p>${escapeHtml(lead)}</p>`, `<p>${escapeHtml(next)}</p>`]),
   };
+}
+
+const UNSUBSCRIBE_LEAD = 'No more e-mails about finished infographics?';
+
+function unsubscribeText(url: string | undefined): string[] {
+  return url ? ['', `${UNSUBSCRIBE_LEAD} Unsubscribe: ${url}`] : [];
+}
+
+function unsubscribeHtml(url: string | undefined): string[] {
+  return url
+    ? [`<p style="color:#666">${escapeHtml(UNSUBSCRIBE_LEAD)} ${link(url, 'Unsubscribe')}</p>`]
+    : [];
 }
 
 const hours = (n: number): string => (n === 1 ? '1 hour' : `${n} hours`);

@@ -46,11 +46,11 @@ export class Mailer implements OnApplicationShutdown {
   }
 
   sendInfographReady(to: string, mail: InfographReadyMail): Promise<void> {
-    return this.send(to, infographReadyMail(mail));
+    return this.send(to, infographReadyMail(mail), unsubscribeHeaders(mail.unsubscribeUrl));
   }
 
   sendInfographFailed(to: string, mail: InfographFailedMail): Promise<void> {
-    return this.send(to, infographFailedMail(mail));
+    return this.send(to, infographFailedMail(mail), unsubscribeHeaders(mail.unsubscribeUrl));
   }
 
   sendVerifyEmail(to: string, mail: VerifyEmailMail): Promise<void> {
@@ -77,7 +77,11 @@ export class Mailer implements OnApplicationShutdown {
     this.transporter?.close();
   }
 
-  private async send(to: string, content: MailContent): Promise<void> {
+  private async send(
+    to: string,
+    content: MailContent,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     if (!this.transporter) {
       this.logger.log(
         `e-mail (log transport, SMTP not configured) to=${to} subject="${content.subject}"\n${content.text}`,
@@ -90,6 +94,17 @@ export class Mailer implements OnApplicationShutdown {
       subject: content.subject,
       text: content.text,
       html: content.html,
+      headers,
     });
   }
+}
+
+/**
+ * RFC 8058 one-click unsubscribe: mail clients show an "Unsubscribe" button that POSTs
+ * `List-Unsubscribe=One-Click` to the URL (the api answers that POST without a session).
+ */
+function unsubscribeHeaders(url: string | undefined): Record<string, string> {
+  return url
+    ? { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+    : {};
 }

@@ -1,24 +1,25 @@
 import { AppConfig } from '@app/config';
-import { createRedisConnection } from '@app/redis';
+import { createRedisConnection, type RedisClient } from '@app/redis';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
-import { RealtimeEvent, parseRealtimeEvent, realtimeChannel } from './realtime-event';
+import { StampedEvent, parsePublishedEvent, realtimeChannel } from './realtime-event';
 
-export type RealtimeListener = (event: RealtimeEvent) => void;
+/** Receives each event with its id (the stream id a reconnecting client resumes from). */
+export type RealtimeListener = (stamped: StampedEvent) => void;
 
 /**
  * One SUBSCRIBE connection per process, opened on first `start()` (so an app that only injects
  * the module, like the worker, holds no idle subscriber). ioredis reconnects forever and
  * re-subscribes by itself (`autoResubscribe`), so a Redis restart heals without help; events
- * published while the connection was down are lost, as with any pub/sub.
+ * published while the connection was down are not heard live (a client that reconnects gets them
+ * from the user's stream, see `EventHistory` in the api).
  */
 @Injectable()
 export class RealtimeSubscriber implements OnApplicationShutdown {
   private readonly logger = new Logger(RealtimeSubscriber.name);
   private readonly listeners = new Set<RealtimeListener>();
   private readonly channel: string;
-  private redis?: IORedis;
+  private redis?: RedisClient;
   private subscribed?: Promise<void>;
 
   constructor(private readonly config: AppConfig) {
@@ -66,7 +67,7 @@ export class RealtimeSubscriber implements OnApplicationShutdown {
     if (channel !== this.channel) {
       return;
     }
-    const event = parseRealtimeEvent(message);
+    const event = parsePublishedEvent(message);
     if (!event) {
       this.logger.warn(`realtime subscriber: ignored a malformed message on ${channel}`);
       return;

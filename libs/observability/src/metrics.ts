@@ -130,6 +130,12 @@ export class Metrics {
     ['action'],
   );
 
+  readonly notifications = this.counter(
+    'ainfographic_notifications_total',
+    'Notices about finished infographs, by channel (realtime, webhooks, push, email) and outcome (sent, queued, failed, expired, skipped_preference, skipped_seen, skipped_unknown)',
+    ['channel', 'outcome'],
+  );
+
   readonly queueJobs = new Gauge({
     name: 'ainfographic_queue_jobs',
     help: 'Jobs per queue and state (waiting, active, delayed, failed)',

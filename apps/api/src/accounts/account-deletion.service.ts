@@ -20,7 +20,7 @@ export interface DeletedAccount {
 /**
  * Deletes a user's account at their request. What goes: their images in storage, their
  * infographics (prompts, blog URLs, error texts, image URLs), idempotency records, mailed links,
- * API keys and sessions (revoked on every api at once), the password hash, and the address
+ * Web Push subscriptions, API keys and sessions (revoked on every api at once), the password hash, and the address
  * (replaced by `deleted-<id>@deleted.invalid`). What stays, anonymised: the `users` row and its
  * ledger entries, because the accounts must still add up (`balance = sum(ledger)`, checked by
  * `credits:check`) and the ledger is the record of what was paid and given; the balance left is
@@ -91,6 +91,8 @@ export class AccountDeletion {
           );
           await manager.query(`DELETE FROM idempotency_keys WHERE user_id = $1`, [userId]);
           await manager.query(`DELETE FROM email_tokens WHERE user_id = $1`, [userId]);
+          // Its browsers get no more pushes (the row stays, so its FK cascade never fires).
+          await manager.query(`DELETE FROM push_subscriptions WHERE user_id = $1`, [userId]);
           const forfeited = await this.credits.closeAccount(manager, userId);
           const tokenHashes = await this.tokens.deleteAllOf(userId, manager);
           return { infographs, tokenHashes, forfeited };

@@ -139,9 +139,21 @@ describe('the OpenAPI document', () => {
       'hello',
       'infograph.updated',
       'credits.updated',
+      'resync',
       'pong',
     ]);
     expect(schema('InfographUpdatedMessage').properties).toHaveProperty('infograph');
+    // Every event carries the id a client resumes from.
+    expect(schema('InfographUpdatedMessage').required).toContain('id');
+    expect(schema('CreditsUpdatedMessage').required).toContain('id');
+    expect(ws.resume).toMatch(/last_event_id/);
+    // The same events as Server-Sent Events, resumed by Last-Event-ID.
+    const events = document.paths['/api/events'].get as Record<string, any>;
+    expect(Object.keys(events.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(events.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Last-Event-ID', in: 'header' })]),
+    );
+    expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['400', '401', '429']));
     expect(schema('ErrorResponse').required).toEqual(['statusCode', 'error', 'message', 'code']);
     expect(property('ErrorResponse', 'message').type).toBe('string');
   });

@@ -17,6 +17,7 @@ import {
   CreditsUpdatedMessage,
   HelloMessage,
   InfographUpdatedMessage,
+  ResyncMessage,
 } from '../realtime/dto/realtime-messages';
 import {
   CLOSE_GOING_AWAY,
@@ -90,7 +91,13 @@ export function createOpenApiDocument(app: INestApplication, config: AppConfig):
     )
     .build();
   const document = SwaggerModule.createDocument(app, base, {
-    extraModels: [ErrorResponse, HelloMessage, InfographUpdatedMessage, CreditsUpdatedMessage],
+    extraModels: [
+      ErrorResponse,
+      HelloMessage,
+      InfographUpdatedMessage,
+      CreditsUpdatedMessage,
+      ResyncMessage,
+    ],
     operationIdFactory: operationIdOf,
   });
   document.security = [{ token: [] }, { session: [] }];
@@ -190,7 +197,11 @@ const DESCRIPTION = `Create AI infographics without waiting on the model: create
 
 **Errors.** Every error is an \`ErrorResponse\`: \`message\` (one string, for people), \`code\` (a stable word to branch on), \`details\` (per invalid field, with \`validation_failed\`). Every path also answers with a trailing slash.
 
-**Live updates (WebSocket \`/api/ws\`).** Connect with the \`Authorization\` header, or (browsers, which cannot set it) with a one-time ticket: POST /api/ws/ticket/, then \`/api/ws?ticket=<ticket>\` within 30 s. The server sends JSON text messages: \`hello\` (\`HelloMessage\`) once connected, \`infograph.updated\` (\`InfographUpdatedMessage\`) whenever one of your infographics changes, and \`credits.updated\` (\`CreditsUpdatedMessage\`) when your balance changes. Send \`{"type":"ping"}\` to get \`{"type":"pong"}\`. A refused upgrade is a plain HTTP 401, 429 or 503 with an \`ErrorResponse\`. Close codes: ${CLOSE_GOING_AWAY} (server restarting: reconnect), ${CLOSE_TOKEN_REVOKED} (token revoked: do not reconnect with it), ${CLOSE_TOO_MANY_CONNECTIONS} (too many open sockets). The \`x-websocket\` extension says the same for programs.`;
+**Live updates (WebSocket \`/api/ws\`).** Connect with the \`Authorization\` header, or (browsers, which cannot set it) with a one-time ticket: POST /api/ws/ticket/, then \`/api/ws?ticket=<ticket>\` within 30 s. The server sends JSON text messages: \`hello\` (\`HelloMessage\`) once connected, \`infograph.updated\` (\`InfographUpdatedMessage\`) whenever one of your infographics changes, and \`credits.updated\` (\`CreditsUpdatedMessage\`) when your balance changes. Send \`{"type":"ping"}\` to get \`{"type":"pong"}\`.
+
+**Resuming.** Every event has an \`id\` (a Redis Stream id, rising per user). Reconnect with the last one you saw, \`/api/ws?ticket=<ticket>&last_event_id=<id>\`, and the server sends \`hello\`, then every event you missed (kept EVENT_REPLAY_WINDOW_MS, 15 min by default), in order, then live ones: nothing missed, nothing twice. If that id is no longer kept you get \`resync\` (\`ResyncMessage\`) after \`hello\`: re-read what you show. \`hello\`'s \`id\` is where the connection goes on from; keep it as your last id until an event comes. The same events are served as Server-Sent Events at GET /api/events/ (\`Last-Event-ID\`).
+
+A refused upgrade is a plain HTTP 400 (a malformed last_event_id), 401, 429 or 503 with an \`ErrorResponse\`. Close codes: ${CLOSE_GOING_AWAY} (server restarting: reconnect), ${CLOSE_TOKEN_REVOKED} (token revoked: do not reconnect with it), ${CLOSE_TOO_MANY_CONNECTIONS} (too many open sockets). The \`x-websocket\` extension says the same for programs.`;
 
 const WEBSOCKET = {
   path: '/api/ws',
@@ -198,10 +209,13 @@ const WEBSOCKET = {
     'Authorization: Token <api key> (header)',
     '?ticket=<ticket> from POST /api/ws/ticket/ (browsers; once, within 30 s)',
   ],
+  resume: '?last_event_id=<id of the last event received>: missed events first, or resync',
+  serverSentEvents: 'GET /api/events/ (Last-Event-ID)',
   serverMessages: {
     hello: { $ref: '#/components/schemas/HelloMessage' },
     'infograph.updated': { $ref: '#/components/schemas/InfographUpdatedMessage' },
     'credits.updated': { $ref: '#/components/schemas/CreditsUpdatedMessage' },
+    resync: { $ref: '#/components/schemas/ResyncMessage' },
     pong: {
       type: 'object',
       properties: { type: { type: 'string', enum: ['pong'] } },
@@ -215,7 +229,12 @@ const WEBSOCKET = {
       required: ['type'],
     },
   },
-  upgradeErrors: { '401': ERROR_SCHEMA, '429': ERROR_SCHEMA, '503': ERROR_SCHEMA },
+  upgradeErrors: {
+    '400': ERROR_SCHEMA,
+    '401': ERROR_SCHEMA,
+    '429': ERROR_SCHEMA,
+    '503': ERROR_SCHEMA,
+  },
   closeCodes: {
     [CLOSE_GOING_AWAY]: 'The server is shutting down: reconnect (to another instance)',
     [CLOSE_TOKEN_REVOKED]: 'The token was revoked: do not reconnect with it',

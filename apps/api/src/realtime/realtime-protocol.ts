@@ -22,6 +22,7 @@ export function isAppPing(text: string): boolean {
 }
 
 const ERRORS: Record<number, { error: string; code: string }> = {
+  400: { error: 'Bad Request', code: 'invalid_last_event_id' },
   401: { error: 'Unauthorized', code: 'unauthorized' },
   429: { error: 'Too Many Requests', code: 'too_many_requests' },
   503: { error: 'Service Unavailable', code: 'temporarily_unavailable' },
@@ -30,7 +31,7 @@ const ERRORS: Record<number, { error: string; code: string }> = {
 /** Refuses an upgrade with the api's error shape (`ErrorResponse`): a plain HTTP answer. */
 export function refuseUpgrade(
   reply: FastifyReply,
-  statusCode: 401 | 429 | 503,
+  statusCode: 400 | 401 | 429 | 503,
   message: string,
 ): FastifyReply {
   const { error, code } = ERRORS[statusCode];

@@ -1,14 +1,14 @@
 import { ApiTokensService, MalformedAuthorizationError, TokenRevocations } from '@app/auth';
 import { AppConfig } from '@app/config';
-import { readCreditsUpdatedEvent } from '@app/credits';
-import { readInfographUpdatedEvent } from '@app/infographs';
-import { RealtimeSubscriber, toClientMessage } from '@app/notifications';
+import { RealtimeSubscriber } from '@app/notifications';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import websocketPlugin from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
+import { EventFeeds, FeedMessage } from './event-feeds';
+import { LastEventIdError, lastEventIdOf } from './last-event-id';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_TOKEN_REVOKED,
@@ -17,7 +17,7 @@ import {
   refuseUpgrade,
 } from './realtime-protocol';
 import { SocketOwners } from './socket-owners';
-import { SocketOwner, SocketRegistry } from './socket-registry';
+import { RegistrySocket, SocketOwner, SocketRegistry } from './socket-registry';
 import { UpgradeCredential, UpgradeCredentialError, upgradeCredential } from './upgrade-credential';
 
 export const REALTIME_PATH = '/api/ws';
@@ -34,6 +34,19 @@ const CLOSE_HANDSHAKE_WAIT_MS = 2_000;
 interface PendingUpgrade {
   owner: SocketOwner;
   revocationsBefore: number;
+  /** The last event id the client saw (`?last_event_id=`), to resume from. */
+  lastEventId: string | null;
+}
+
+/**
+ * A client connection of either transport (a `ws` socket, or an SSE stream's adapter): what the
+ * registry needs, and a way to learn when it has closed.
+ */
+export interface LiveConnection extends RegistrySocket {
+  readonly CLOSED: number;
+  once(event: 'close', listener: () => void): unknown;
+  /** 'pong': the client answered a ping (WebSocket) or a ping reached it (SSE). */
+  on(event: 'pong', listener: () => void): unknown;
 }
 
 /**
@@ -46,7 +59,7 @@ interface PendingUpgrade {
 @Injectable()
 export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Realtime');
-  private readonly registry = new SocketRegistry<WebSocket>();
+  private readonly registry = new SocketRegistry<LiveConnection>();
   /** Each authenticated upgrade request's owner, handed from the hook to the handler. */
   private readonly pending = new WeakMap<FastifyRequest, PendingUpgrade>();
   /**
@@ -54,7 +67,6 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
    * check and its socket's registration re-checks its token: the notice may have been for it.
    */
   private revocationsSeen = 0;
-  private stopListening?: () => void;
   private stopRevocations?: () => void;
   private heartbeatTimer?: NodeJS.Timeout;
 
@@ -65,6 +77,7 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     private readonly revocations: TokenRevocations,
     private readonly subscriber: RealtimeSubscriber,
     private readonly config: AppConfig,
+    private readonly feeds: EventFeeds,
   ) {}
 
   /**
@@ -86,15 +99,6 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
     // The api's router ignores trailing slashes, so this also answers `/api/ws/`.
     this.addRoute(fastify, REALTIME_PATH);
 
-    this.stopListening = this.subscriber.onEvent((received) => {
-      // Only what this version knows how to show, with only the fields it knows.
-      const event = readInfographUpdatedEvent(received) ?? readCreditsUpdatedEvent(received);
-      if (!event) {
-        this.logger.warn(`ignored a realtime event this api does not know (${received.type})`);
-        return;
-      }
-      this.registry.sendToUser(event.userId, toClientMessage(event));
-    });
     this.stopRevocations = this.revocations.subscribe({
       revoked: (tokenHash) => {
         this.revocationsSeen++;
@@ -128,7 +132,6 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
   /** Runs before Fastify closes: say goodbye with 1001 so clients know to reconnect elsewhere. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    this.stopListening?.();
     this.stopRevocations?.();
     const sockets = this.registry.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
     const closed = sockets.map(
@@ -216,8 +219,72 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
         `Too many open WebSockets: at most ${max} per user on this server. Close one (another tab?) and retry.`,
       );
     }
-    this.pending.set(request, { owner, revocationsBefore });
+    let lastEventId: string | null;
+    try {
+      lastEventId = lastEventIdOf(request.query);
+    } catch (error) {
+      if (error instanceof LastEventIdError) {
+        return refuseUpgrade(reply, 400, error.message);
+      }
+      throw error;
+    }
+    this.pending.set(request, { owner, revocationsBefore, lastEventId });
     return undefined;
+  }
+
+  /**
+   * Serves a connection of another transport (SSE) like a socket: counted against the per-user
+   * cap, pinged, closed on revocation and shutdown, and fed the user's events through `format`.
+   * Returns false (and registers nothing) when the user is at the cap.
+   */
+  attach(
+    connection: LiveConnection,
+    owner: SocketOwner,
+    lastEventId: string | null,
+    format: (message: FeedMessage) => string,
+  ): boolean {
+    if (this.registry.countFor(owner.userId) >= this.config.realtime.maxConnectionsPerUser) {
+      return false;
+    }
+    const revocationsBefore = this.revocationsSeen;
+    this.serve(connection, owner, lastEventId, format);
+    if (this.revocationsSeen !== revocationsBefore) {
+      void this.closeRevoked([owner.tokenId]);
+    }
+    return true;
+  }
+
+  /** Whether the user may open another connection here (checked again when it registers). */
+  hasRoomFor(userId: string): boolean {
+    return this.registry.countFor(userId) < this.config.realtime.maxConnectionsPerUser;
+  }
+
+  /** Registers the connection and starts its feed: hello (with its id), missed events, live. */
+  private serve(
+    connection: LiveConnection,
+    owner: SocketOwner,
+    lastEventId: string | null,
+    format: (message: FeedMessage) => string,
+  ): void {
+    this.registry.add(connection, owner);
+    connection.on('pong', () => this.registry.markAlive(connection));
+    let closed = false;
+    let feed: { close(): void } | undefined;
+    connection.once('close', () => {
+      closed = true;
+      this.registry.remove(connection);
+      feed?.close();
+    });
+    void this.feeds
+      .open(owner.userId, lastEventId, { type: 'hello', user_id: owner.userId }, (message) =>
+        this.registry.send(connection, format(message)),
+      )
+      .then((opened) => {
+        feed = opened;
+        if (closed) {
+          opened.close();
+        }
+      });
   }
 
   private accept(socket: WebSocket, request: FastifyRequest): void {
@@ -227,22 +294,19 @@ export class RealtimeGateway implements OnModuleInit, BeforeApplicationShutdown 
       socket.close(4401, 'Unauthorized');
       return;
     }
-    const { owner, revocationsBefore } = upgrade;
+    const { owner, revocationsBefore, lastEventId } = upgrade;
     if (this.registry.countFor(owner.userId) >= this.config.realtime.maxConnectionsPerUser) {
       // Concurrent upgrades can all pass the check in preValidation; only this one is exact.
       socket.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
       return;
     }
-    this.registry.add(socket, owner);
-    socket.on('pong', () => this.registry.markAlive(socket));
     socket.on('message', (data, isBinary) => {
       this.registry.markAlive(socket);
       if (!isBinary && isAppPing(Buffer.isBuffer(data) ? data.toString('utf8') : '')) {
         socket.send(JSON.stringify({ type: 'pong' }));
       }
     });
-    socket.on('close', () => this.registry.remove(socket));
-    socket.send(JSON.stringify({ type: 'hello', user_id: owner.userId }));
+    this.serve(socket, owner, lastEventId, (message) => JSON.stringify(message));
     if (this.revocationsSeen !== revocationsBefore) {
       // A notice arrived while this socket was not yet registered: it may have named its token.
       void this.closeRevoked([owner.tokenId]);

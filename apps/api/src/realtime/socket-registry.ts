@@ -77,20 +77,27 @@ export class SocketRegistry<S extends RegistrySocket = RegistrySocket> {
   /** Sends `data` to the user's open sockets here; returns how many it was written to. */
   sendToUser(userId: string, data: string): number {
     let sent = 0;
-    for (const socket of this.byUser.get(userId) ?? []) {
-      if (socket.readyState !== OPEN) {
-        continue;
+    for (const socket of [...(this.byUser.get(userId) ?? [])]) {
+      if (this.send(socket, data)) {
+        sent += 1;
       }
-      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-        socket.terminate();
-        this.remove(socket);
-        continue;
-      }
-      // A send can only fail when the socket is going away; its close handler cleans up.
-      socket.send(data, () => undefined);
-      sent += 1;
     }
     return sent;
+  }
+
+  /** Sends `data` to one open socket; false when it is closed or was dropped for not reading. */
+  send(socket: S, data: string): boolean {
+    if (socket.readyState !== OPEN) {
+      return false;
+    }
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.terminate();
+      this.remove(socket);
+      return false;
+    }
+    // A send can only fail when the socket is going away; its close handler cleans up.
+    socket.send(data, () => undefined);
+    return true;
   }
 
   /**

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { AppConfig } from '@app/config';
-import { REDIS } from '@app/redis';
+import { REDIS, type RedisClient } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
-import type IORedis from 'ioredis';
 
 /** How long a ticket can wait for its WebSocket: long enough for a slow network, short to leak. */
 export const WS_TICKET_TTL_SECONDS = 30;
@@ -25,7 +24,7 @@ export interface TicketHolder {
 @Injectable()
 export class WsTickets {
   constructor(
-    @Inject(REDIS) private readonly redis: IORedis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly config: AppConfig,
   ) {}
 

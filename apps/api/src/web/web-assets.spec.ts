@@ -50,6 +50,24 @@ describe('registerWebAssets', () => {
     expect((await app.inject({ method: 'GET', url: '/../package.json' })).statusCode).toBe(404);
   });
 
+  it('serves the service worker fresh and allowed at /, and the manifest as a manifest', async () => {
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>x</title>');
+    await writeFile(join(dir, 'sw.js'), 'self.addEventListener("push", () => {})');
+    await writeFile(join(dir, 'manifest.webmanifest'), '{"name":"x"}');
+    await registerWebAssets(app, dir);
+
+    const worker = await app.inject({ method: 'GET', url: '/sw.js' });
+    expect(worker.statusCode).toBe(200);
+    expect(worker.headers['content-type']).toContain('javascript');
+    expect(worker.headers['cache-control']).toBe('no-cache');
+    expect(worker.headers['service-worker-allowed']).toBe('/');
+
+    const manifest = await app.inject({ method: 'GET', url: '/manifest.webmanifest' });
+    expect(manifest.headers['content-type']).toBe('application/manifest+json; charset=utf-8');
+    expect(manifest.headers['cache-control']).toBe('no-cache');
+    expect(manifest.headers['service-worker-allowed']).toBeUndefined();
+  });
+
   it('finds dist/web at the repository root', () => {
     expect(defaultWebRoot()).toBe(join(__dirname, '..', '..', '..', '..', 'dist', 'web'));
   });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -57,6 +57,13 @@ export async function registerWebAssets(fastify: FastifyInstance, root: string):
     // every other answer of the api.
     setHeaders: (reply, path) => {
       void reply.header('cache-control', HASHED_ASSET.test(path) ? LONG_CACHE : REVALIDATE);
+      if (path.endsWith(`${sep}sw.js`)) {
+        // The service worker controls the whole page, from /; browsers check for a new one at
+        // every navigation (no-cache above), so a deploy reaches installed apps too.
+        void reply.header('service-worker-allowed', '/');
+      } else if (path.endsWith('.webmanifest')) {
+        void reply.header('content-type', 'application/manifest+json; charset=utf-8');
+      }
     },
   });
 }

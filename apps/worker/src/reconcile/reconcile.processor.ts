@@ -14,6 +14,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { FalConfirmation } from '../fal-confirmation/fal-confirmation';
 import { inJobLogContext } from '../job-log-context';
 import { DeliveryRetention } from './delivery-retention';
+import { FalSlotTending } from './fal-slot-tending';
 
 const BATCH = 200;
 
@@ -23,7 +24,15 @@ const BATCH = 200;
  * asked about webhooks that never came, and an infograph unfinished past GENERATION_TIMEOUT_MS
  * from its create is given up, whatever it waits for.
  */
-@Processor(QUEUES.reconcile, { concurrency: 1 })
+@Processor(QUEUES.reconcile, {
+  concurrency: 1,
+  // A run that no worker holds any more (its worker died, or a Redis failover lost the end of it
+  // and left it "active" on the new primary) blocks every later run: the queue's global
+  // concurrency is 1. Short locks and frequent stall checks (BullMQ's defaults: 30 s each) give
+  // it back within seconds; a live run renews its lock every 5 s.
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+})
 export class ReconcileProcessor extends WorkerHost {
   private readonly logger = new Logger('Reconcile');
   @Inject(PinoLogger) private readonly logs!: PinoLogger;
@@ -38,6 +47,7 @@ export class ReconcileProcessor extends WorkerHost {
     private readonly metrics: Metrics,
     private readonly retention: DeliveryRetention,
     private readonly webhookDeliveries: WebhookDeliveryService,
+    private readonly slots: FalSlotTending,
   ) {
     super();
   }
@@ -49,7 +59,7 @@ export class ReconcileProcessor extends WorkerHost {
 
   private async reconcile(jobId?: string): Promise<Record<string, number>> {
     const { pendingAfterMs, processingAfterMs } = this.config.reconcile;
-    const counts = { submit: 0, upload: 0, polled: 0, expired: 0, webhooks: 0 };
+    const counts = { submit: 0, upload: 0, notify: 0, polled: 0, expired: 0, webhooks: 0 };
     // First, so nothing past the bound is requeued or polled again.
     for (const i of await this.stale.findOverdue(
       this.config.reconcile.generationTimeoutMs,
@@ -62,6 +72,11 @@ export class ReconcileProcessor extends WorkerHost {
     }
     for (const i of await this.stale.find('upload', pendingAfterMs, BATCH)) {
       counts.upload += Number(await this.producer.requeue('upload', { infographId: i.id }));
+    }
+    // A notify job waits NOTIFY_EMAIL_DELAY_MS for its e-mail: not lost before that is over.
+    const notifyAfterMs = pendingAfterMs + this.config.notify.emailDelayMs;
+    for (const i of await this.stale.find('notify', notifyAfterMs, BATCH)) {
+      counts.notify += Number(await this.producer.requeue('notify', { infographId: i.id }));
     }
     for (const i of await this.stale.find('fal', processingAfterMs, BATCH)) {
       counts[await this.pollFal(i, jobId)] += 1;
@@ -76,7 +91,13 @@ export class ReconcileProcessor extends WorkerHost {
     if (Object.values(counts).some((n) => n > 0)) {
       this.logger.log(`reconciled ${JSON.stringify(counts)}`);
     }
-    return { ...counts, deliveriesPruned: await this.retention.prune() };
+    const slots = await this.slots.tend();
+    return {
+      ...counts,
+      slotsRenewed: slots.renewed,
+      slotsReleased: slots.released,
+      deliveriesPruned: await this.retention.prune(),
+    };
   }
 
   /**

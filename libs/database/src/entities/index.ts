@@ -10,6 +10,8 @@ import { FalWebhookDelivery } from './fal-webhook-delivery.entity';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookMessage } from './webhook-message.entity';
+import { NotificationDelivery } from './notification-delivery.entity';
+import { PushSubscription } from './push-subscription.entity';
 
 export {
   ApiToken,
@@ -24,6 +26,8 @@ export {
   WebhookAttempt,
   WebhookEndpoint,
   WebhookMessage,
+  NotificationDelivery,
+  PushSubscription,
 };
 export { PURCHASE_STATUSES, type PurchaseStatus } from './credit-purchase.entity';
 export { REVERSAL_KINDS, type ReversalKind } from './credit-purchase-reversal.entity';
@@ -39,6 +43,12 @@ export { FAL_WEBHOOK_OUTCOMES, type FalWebhookOutcome } from './fal-webhook-deli
 export { API_TOKEN_KINDS, type ApiTokenKind } from './api-token.entity';
 export { EMAIL_TOKEN_PURPOSES, type EmailTokenPurpose } from './email-token.entity';
 export { WEBHOOK_MESSAGE_STATUSES, type WebhookMessageStatus } from './webhook-message.entity';
+export {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_DELIVERY_STATES,
+  type NotificationChannel,
+  type NotificationDeliveryState,
+} from './notification-delivery.entity';
 
 export const ENTITIES = [
   User,
@@ -53,4 +63,6 @@ export const ENTITIES = [
   WebhookEndpoint,
   WebhookMessage,
   WebhookAttempt,
+  PushSubscription,
+  NotificationDelivery,
 ];

@@ -24,6 +24,10 @@ import { User } from './user.entity';
 )
 @Index('ix_infographs_user_created', ['userId', 'createdAt', 'id'])
 @Index('ix_infographs_status_updated', ['status', 'updatedAt'])
+// The reconciler's scan for finished rows whose notify job was lost: only those, not every row.
+@Index('ix_infographs_unnotified', ['updatedAt'], {
+  where: `"notified_at" IS NULL AND "status" IN ('completed', 'failed')`,
+})
 export class Infograph {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -101,4 +105,18 @@ export class Infograph {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
+
+  /**
+   * When the owner's open page showed the finished infograph (`POST /api/infographs/:id/seen/`):
+   * its e-mail, still waiting, is then skipped.
+   */
+  @Column({ name: 'seen_at', type: 'timestamptz', nullable: true })
+  seenAt!: Date | null;
+
+  /**
+   * When its notify job finished (every channel done): a terminal row without it lost that job
+   * (a Redis crash or failover), and the reconciler enqueues it again.
+   */
+  @Column({ name: 'notified_at', type: 'timestamptz', nullable: true })
+  notifiedAt!: Date | null;
 }

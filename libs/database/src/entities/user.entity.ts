@@ -37,6 +37,14 @@ export class User {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
 
+  /** Whether the user wants an e-mail when an infograph finishes (the unsubscribe link turns it off). */
+  @Column({ name: 'notify_email', type: 'boolean', default: true })
+  notifyEmail!: boolean;
+
+  /** Whether finished infographs are pushed to the user's subscribed browsers. */
+  @Column({ name: 'notify_push', type: 'boolean', default: true })
+  notifyPush!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -7,6 +7,8 @@ import { CreditPurchases1796400000000 } from './1796400000000-credit-purchases';
 import { InfographErrorCode1796500000000 } from './1796500000000-infograph-error-code';
 import { CustomerWebhooks1796600000000 } from './1796600000000-customer-webhooks';
 import { WebhookMessagesPendingIndex1796650000000 } from './1796650000000-webhook-messages-pending-index';
+import { Notifications1796700000000 } from './1796700000000-notifications';
+import { InfographNotifiedAt1796730000000 } from './1796730000000-infograph-notified-at';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,4 +22,6 @@ export const MIGRATIONS: Function[] = [
   InfographErrorCode1796500000000,
   CustomerWebhooks1796600000000,
   WebhookMessagesPendingIndex1796650000000,
+  Notifications1796700000000,
+  InfographNotifiedAt1796730000000,
 ];

@@ -36,8 +36,20 @@ export class InfographUpdatePayload {
   elapsed_ms!: number | null;
 }
 
+/** An event's id: a Redis Stream id, rising per user; resume from the last one you saw. */
+const EVENT_ID = {
+  type: String,
+  pattern: '^[0-9]+-[0-9]+$',
+  example: '1764460000000-0',
+  description:
+    'The event id; reconnect with it (WebSocket ?last_event_id=, SSE Last-Event-ID) to get what came after',
+};
+
 /** An infographic of the user's changed (created, generating, uploading, done, failed). */
 export class InfographUpdatedMessage {
+  @ApiProperty(EVENT_ID)
+  id!: string;
+
   @ApiProperty({ enum: ['infograph.updated'] })
   type!: 'infograph.updated';
 
@@ -47,6 +59,9 @@ export class InfographUpdatedMessage {
 
 /** The user's balance changed (a purchase, a refund, a clawback). */
 export class CreditsUpdatedMessage {
+  @ApiProperty(EVENT_ID)
+  id!: string;
+
   @ApiProperty({ enum: ['credits.updated'] })
   type!: 'credits.updated';
 
@@ -61,4 +76,22 @@ export class HelloMessage {
 
   @ApiProperty({ format: 'uuid', description: 'The user whose events this socket receives' })
   user_id!: string;
+
+  @ApiProperty({
+    ...EVENT_ID,
+    nullable: true,
+    description:
+      'Where this connection goes on from: the last id you gave when resuming, else the newest id kept (null: none). ' +
+      'Keep it as your last id until an event comes.',
+  })
+  id!: string | null;
+}
+
+/**
+ * The last id you gave is no longer kept (older than the replay window) or could not be read:
+ * events may have been missed, so re-read what you show (statuses, balance). Live events follow.
+ */
+export class ResyncMessage {
+  @ApiProperty({ enum: ['resync'] })
+  type!: 'resync';
 }
