@@ -105,6 +105,10 @@ describe('upload to S3, e-mail and live events through the whole pipeline', () =
       { describe: 'the completed event' },
     );
     expect(statuses).toEqual(['processing', 'completed']);
+    // The submit's event says about how long it takes: a typical time at its resolution (fal's
+    // 1K band without history, then the median of recent completions).
+    const [submitted] = events.filter((e: any) => e.infograph?.id === id) as any[];
+    expect(submitted.infograph.eta_ms).toBeGreaterThan(0);
     socket.close();
   });
 

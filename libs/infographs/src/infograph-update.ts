@@ -34,6 +34,11 @@ export interface InfographUpdate {
   started_at: string | null;
   /** Time since `started_at`, to now or to its end once finished; null as `started_at`. */
   elapsed_ms: number | null;
+  /**
+   * About how long until its image is ready, ms, when the sender knows (the status answer; the
+   * event of its submit to fal); absent otherwise.
+   */
+  eta_ms?: number | null;
 }
 
 /** The columns an update is made of (a step's RETURNING row is enough). */
@@ -70,8 +75,13 @@ export interface InfographUpdatedEvent {
 
 export function infographUpdatedEvent(
   i: InfographUpdateSource & Pick<Infograph, 'userId'>,
+  estimate: Pick<InfographUpdate, 'eta_ms'> = {},
 ): InfographUpdatedEvent {
-  return { type: 'infograph.updated', userId: i.userId, infograph: toInfographUpdate(i) };
+  return {
+    type: 'infograph.updated',
+    userId: i.userId,
+    infograph: { ...toInfographUpdate(i), ...estimate },
+  };
 }
 
 /**
@@ -94,11 +104,8 @@ export function readInfographUpdatedEvent(value: unknown): InfographUpdatedEvent
     typeof infograph.updated_at !== 'string' ||
     !isStageOrAbsent(infograph.stage) ||
     !(infograph.started_at === undefined || isStringOrNull(infograph.started_at)) ||
-    !(
-      infograph.elapsed_ms === undefined ||
-      infograph.elapsed_ms === null ||
-      (typeof infograph.elapsed_ms === 'number' && infograph.elapsed_ms >= 0)
-    )
+    !isMsOrAbsent(infograph.elapsed_ms) ||
+    !isMsOrAbsent(infograph.eta_ms)
   ) {
     return null;
   }
@@ -123,9 +130,15 @@ export function readInfographUpdatedEvent(value: unknown): InfographUpdatedEvent
           falImageUrl: null,
         }),
       started_at: infograph.started_at ?? null,
-      elapsed_ms: infograph.elapsed_ms ?? null,
+      elapsed_ms: (infograph.elapsed_ms as number | null | undefined) ?? null,
+      ...(typeof infograph.eta_ms === 'number' ? { eta_ms: infograph.eta_ms } : {}),
     },
   };
+}
+
+/** A duration in ms (never negative), null, or not there. */
+function isMsOrAbsent(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'number' && value >= 0);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,9 @@
 import type { Infograph } from '@app/database';
-import { infographUpdatedEvent, type InfographUpdateSource } from '@app/infographs';
+import {
+  infographUpdatedEvent,
+  type InfographUpdate,
+  type InfographUpdateSource,
+} from '@app/infographs';
 import { RealtimePublisher } from '@app/notifications';
 import { Injectable, Logger } from '@nestjs/common';
 
@@ -14,9 +18,12 @@ export class RealtimeEvents {
   constructor(private readonly publisher: RealtimePublisher) {}
 
   /** Best effort for intermediate states: a page that misses one reads the status on its next poll. */
-  async publish(infograph: InfographSnapshot): Promise<void> {
+  async publish(
+    infograph: InfographSnapshot,
+    estimate: Pick<InfographUpdate, 'eta_ms'> = {},
+  ): Promise<void> {
     try {
-      await this.publishOrThrow(infograph);
+      await this.publisher.publish(infographUpdatedEvent(infograph, estimate));
     } catch (error) {
       this.logger.warn(
         `infographId=${infograph.id} event not published: ${(error as Error).message}`,

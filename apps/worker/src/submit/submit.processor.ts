@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import type { Infograph } from '@app/database';
 import { FalGateway, FalWebhookUrls } from '@app/fal';
-import { InfographStateService } from '@app/infographs';
+import { GenerationTimesService, InfographStateService } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { FalCapacity } from '@app/pipeline';
 import { JobData, QUEUES } from '@app/queues';
@@ -45,6 +45,7 @@ export class SubmitProcessor extends StepProcessor {
     private readonly outage: FalOutageHold,
     private readonly capacity: FalCapacity,
     private readonly slotWait: FalSlotWait,
+    private readonly generationTimes: GenerationTimesService,
   ) {
     super(config);
   }
@@ -125,7 +126,12 @@ export class SubmitProcessor extends StepProcessor {
       this.logger.log(
         `infographId=${infograph.id} jobId=${job.id} queue=submit submitted as ${requestId}`,
       );
-      await this.events.publish(submittedRow);
+      // At fal now: its open pages can count down from a typical generation time. (A failed read
+      // of the recent times only leaves the estimate out.)
+      const etaMs = await this.generationTimes
+        .medianMs(infograph.resolution)
+        .catch(() => undefined);
+      await this.events.publish(submittedRow, etaMs === undefined ? {} : { eta_ms: etaMs });
       return requestId;
     } catch (error) {
       return this.failures.handle(job, infograph.id, error, { blogUrl: infograph.blogUrl });

@@ -34,6 +34,14 @@ export class InfographUpdatePayload {
 
   @ApiProperty({ type: 'integer', nullable: true })
   elapsed_ms!: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    required: false,
+    description:
+      'About how long until its image is ready, ms: sent with the event of its submit to fal.ai (a typical generation time at its resolution)',
+  })
+  eta_ms?: number;
 }
 
 /** An event's id: a Redis Stream id, rising per user; resume from the last one you saw. */
