@@ -226,7 +226,7 @@ describe('worker log lines', () => {
     for (const id of ids) {
       await waitFor(
         () => linesAbout(id),
-        (lines) => lines.some((l) => /queue=notify told/.test(l.msg ?? '')),
+        (lines) => lines.some((l) => /queue=notify e-mail sent/.test(l.msg ?? '')),
         { describe: `the notify line for ${id}` },
       );
     }

@@ -27,7 +27,7 @@ const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", promp
   fal_image_url AS "falImageUrl", image_url AS "imageUrl", width, height,
   content_type AS "contentType", error_message AS "errorMessage", error_code AS "errorCode",
   created_at AS "createdAt", updated_at AS "updatedAt", submitted_at AS "submittedAt",
-  completed_at AS "completedAt"`;
+  completed_at AS "completedAt", seen_at AS "seenAt", notified_at AS "notifiedAt"`;
 
 /**
  * processing (or, with $7, a pending row without a request id) → fal's image recorded, for request
