@@ -15,6 +15,7 @@ import { dirname, join, sep } from 'node:path';
 
 import { checkLedger, LedgerProblem } from '@app/credits';
 import { ENTITIES } from '@app/database';
+import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -38,6 +39,13 @@ import {
 } from './lifecycle';
 import { sendLifecycleAction, statusCodeOf } from './lifecycle-client';
 import { prng } from './prng';
+import {
+  ChaosWebhookReceiver,
+  judgeWebhooks,
+  type ReceivedDelivery,
+  tcpPortsOf,
+  type WebhookChaosReport,
+} from './webhook-receiver';
 
 export interface ChaosProfile {
   name: string;
@@ -187,6 +195,10 @@ export interface ChaosReport {
   events: { atMs: number; event: string }[];
   crashedProcesses: string[];
   ledgerProblems: LedgerProblem[];
+  /** Every user's webhook endpoint: all delivered, signed, the killed worker's cut ones again. */
+  customerWebhooks: WebhookChaosReport;
+  /** fal slot leases still held once every infograph finished: each a slot leaked. */
+  falSlotsHeld: number;
   reportPath: string;
 }
 
@@ -353,6 +365,8 @@ export async function runChaos(
   const processes: ManagedProcess[] = [];
   let redis: PrivateRedis | undefined;
   let db: Client | undefined;
+  // Holds each delivery 1 s, so the worker killed mid-run has some in flight.
+  const receiver = new ChaosWebhookReceiver(1000);
 
   try {
     // --- stores ---
@@ -403,6 +417,15 @@ export async function runChaos(
       // short cooldowns keep that to seconds, as the other timings here are.
       FAL_BREAKER_COOLDOWN_MS: '300',
       FAL_BREAKER_MAX_COOLDOWN_MS: '1000',
+      // The fal slot limiter on, through the kill and the Redis crash (its leases are lost with
+      // Redis' keys), but wide: the run's timings and races assume requests rarely wait for one.
+      FAL_MAX_IN_FLIGHT: '40',
+      // Customers' endpoints on loopback, retried fast, answered within the timeout when alive.
+      WEBHOOK_ALLOW_INSECURE_URLS: 'true',
+      WEBHOOK_RETRY_BASE_MS: '200',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      // The e-mail's wait, short: a notify job lost with Redis is re-rung once it is over.
+      NOTIFY_EMAIL_DELAY_MS: '1000',
     };
     const sim = startDistNode(
       'fal-sim',
@@ -502,6 +525,21 @@ export async function runChaos(
       granted.push(credits);
     }
     const expected402 = plan.filter((p) => p.user === brokeUser).length;
+    const receiverUrl = await receiver.start();
+    for (const [u, token] of tokens.entries()) {
+      const res = await fetch(`${apiUrl}/api/webhook-endpoints/`, {
+        method: 'POST',
+        headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          url: `${receiverUrl}/hooks/${u}`,
+          event_types: ['infograph.completed', 'infograph.failed'],
+        }),
+      });
+      if (res.status !== 201) {
+        throw new Error(`registering user ${u}'s webhook endpoint: ${res.status}`);
+      }
+      receiver.secrets.set(u, ((await res.json()) as { secret: string }).secret);
+    }
     note(`${profile.users} users (+1 without credits), ${plan.length} create requests planned`);
 
     // --- load, with chaos events inside the window ---
@@ -584,12 +622,22 @@ export async function runChaos(
 
     const at = (fraction: number) => loadStart + fraction * profile.createWindowMs;
     let workerKilledBy: string | null = null;
+    let killedInFlight: ReceivedDelivery[] = [];
     const postgresConnectionsCut: number[] = [];
     const chaos = (async () => {
       await sleep(at(0.2) - Date.now());
       const victim = workers[0];
-      note(`kill -9 ${victim.name} (pid ${victim.pid})`);
+      // Mid-delivery: wait (bounded) until the victim has customer webhooks in flight.
+      const waitUntilMs = Date.now() + 15_000;
+      while (killedInFlight.length === 0 && Date.now() < waitUntilMs) {
+        killedInFlight = receiver.inFlightFrom(await tcpPortsOf(victim.pid ?? 0));
+        await sleep(killedInFlight.length === 0 ? 50 : 0);
+      }
+      note(
+        `kill -9 ${victim.name} (pid ${victim.pid}) with ${killedInFlight.length} customer webhooks in flight`,
+      );
       await victim.kill9();
+      killedInFlight = killedInFlight.filter((d) => !d.answered);
       workerKilledBy = (await victim.exited).signal;
       await sleep(500);
       const replacement = await startWorker();
@@ -669,6 +717,48 @@ export async function runChaos(
       `storage checked after ${storageSettledMs} ms: ${storage.orphans.length} orphaned, ${storage.missing.length} missing, ${storage.temporary} temporary files`,
     );
 
+    // Every fal slot given back (a lease the killed worker held lapses; the Redis crash took
+    // the rest), bounded.
+    const slots = new IORedis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    let falSlotsHeld = -1;
+    try {
+      const slotsStart = Date.now();
+      do {
+        falSlotsHeld = await slots.zcard(`${prefix}:fal-slots:leases`);
+        if (falSlotsHeld === 0) {
+          break;
+        }
+        await sleep(500);
+      } while (Date.now() - slotsStart < 20_000);
+    } finally {
+      slots.disconnect();
+    }
+    note(`fal slots still held after the run: ${falSlotsHeld}`);
+
+    // Every owner told (a notify job lost with Redis is re-rung by the reconciler), and every
+    // customer webhook message delivered (retries, and the reconciler for lost jobs), bounded.
+    const webhooksStart = Date.now();
+    let messages: { id: string; status: string }[] = [];
+    let untold = -1;
+    do {
+      untold = (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM infographs
+            WHERE status IN ('completed', 'failed') AND notified_at IS NULL`,
+        )
+      ).rows[0].n;
+      messages = (
+        await db.query<{ id: string; status: string }>(`SELECT id, status FROM webhook_messages`)
+      ).rows;
+      if (untold === 0 && messages.every((m) => m.status !== 'pending')) {
+        break;
+      }
+      await sleep(500);
+    } while (Date.now() - webhooksStart < 30_000);
+    note(
+      `owners told and customer webhooks settled after ${Date.now() - webhooksStart} ms: ${untold} not told, messages ${JSON.stringify(count(messages, (m) => m.status))}`,
+    );
+
     // --- checks ---
     const infographs = (
       await db.query<{
@@ -707,6 +797,22 @@ export async function runChaos(
     ).rows[0].n;
     const byStatus = count(infographs, (i) => i.status);
     const failures: string[] = [];
+    const webhooks = judgeWebhooks({
+      receiver,
+      messages,
+      killedInFlight,
+      terminal: infographs
+        .filter((i) => i.status === 'completed' || i.status === 'failed')
+        .map((i) => ({
+          id: i.id,
+          user: acknowledged.get(i.id)?.user ?? -1,
+          type: `infograph.${i.status}`,
+        })),
+    });
+    failures.push(...webhooks.problems);
+    if (falSlotsHeld !== 0) {
+      failures.push(`${falSlotsHeld} fal slots still held with every infograph finished`);
+    }
 
     const nonTerminal = infographs.filter((i) => i.status !== 'completed' && i.status !== 'failed');
     if (nonTerminal.length > 0) {
@@ -1042,6 +1148,8 @@ export async function runChaos(
       events,
       crashedProcesses,
       ledgerProblems: ledgerProblems.slice(0, 20),
+      customerWebhooks: webhooks.report,
+      falSlotsHeld,
       reportPath,
     };
     await mkdir(dirname(reportPath), { recursive: true });
@@ -1052,6 +1160,7 @@ export async function runChaos(
     await db?.end().catch(() => undefined);
     await Promise.all(processes.map((p) => p.stop(5000)));
     await redis?.stop();
+    await receiver.stop();
     if (!process.env.KEEP_CHAOS_DATA) {
       const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
       await admin.connect().catch(() => undefined);
@@ -1076,6 +1185,7 @@ export function summarise(report: ChaosReport): string {
     `  duplicates seen ${r.duplicatesSeen}; lost webhooks ${r.lostWebhooks.total} (recovered by reconcile ${r.lostWebhooks.recoveredByReconcile}); out-of-order ${r.outOfOrder.total} (completed ${r.outOfOrder.completed}, failed by the stale ERROR ${r.outOfOrder.failedByStaleError})`,
     `  cancels ${r.lifecycle.cancels.sent}: won ${r.lifecycle.cancels.wonPending} pending + ${r.lifecycle.cancels.wonProcessing} processing (fal finished ${r.lifecycle.falFinishedAnyway} anyway), lost ${JSON.stringify(r.lifecycle.cancels.lost)}; deletes ${r.lifecycle.deletes.deleted} of ${r.lifecycle.deletes.sent}: ${r.lifecycle.deletes.unfinished} unfinished (${r.lifecycle.deletes.unfinishedAtFal} at fal), ${r.lifecycle.deletes.completed} completed, ${r.lifecycle.deletes.failedBefore} failed`,
     `  max time to terminal ${r.maxTimeToTerminalMs} ms (p95 ${r.p95TimeToTerminalMs} ms); missing objects ${r.missingObjects}; orphaned objects ${r.orphanObjects.length} (${r.temporaryFiles} temporary files); ledger problems ${r.ledgerProblems.length}`,
+    `  customer webhooks: ${JSON.stringify(r.customerWebhooks)}`,
     ...r.failures.map((f) => `  ✗ ${f}`),
   ].join('\n');
 }

@@ -44,6 +44,21 @@ describe(`chaos (${profile.name}): nothing lost, nothing charged twice`, () => {
     });
   });
 
+  it('delivers every customer webhook, signed under its owner’s secret, the killed worker’s again under the same webhook-id', () => {
+    const w = report.customerWebhooks;
+    expect(w.endpoints).toBe(report.users);
+    expect(w.messages).toBeGreaterThan(0);
+    expect(w.undelivered).toBe(0);
+    expect(w.unverified).toBe(0);
+    expect(w.inFlightAtKill).toBeGreaterThan(0);
+    expect(w.redeliveredSameId).toBe(w.inFlightAtKill);
+    expect(w.terminalWithoutEvent).toBe(0);
+  });
+
+  it('gives back every fal slot: none is held once every infograph has finished', () => {
+    expect(report.falSlotsHeld).toBe(0);
+  });
+
   it('recovers lost webhooks through the reconciler', () => {
     // Every lost webhook of a request fal completed ends completed (only the reconciler's polling
     // can have done that); the others are fal's own failures.
