@@ -93,7 +93,10 @@ describe('web page: what can be done with an infographic', () => {
       expect(await working.locator('.card-date').textContent()).not.toBe('');
       // Where it is and for how long: the api's stage, and a clock that keeps counting.
       await working.locator('.card-working-text', { hasText: 'Generating…' }).waitFor();
-      await working.locator('.card-elapsed', { hasText: /^0:0[2-9]$/ }).waitFor();
+      // …and about how long it has left (the submit's event and the status answer's eta_ms).
+      await working
+        .locator('.card-elapsed', { hasText: /^0:0[2-9] · (about \d+ s|almost done)$/ })
+        .waitFor();
 
       // The keyboard focus ring on a chip, and on a card's button.
       await page.getByRole('radio', { name: '2K' }).focus();
