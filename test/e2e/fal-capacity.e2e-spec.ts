@@ -88,10 +88,16 @@ describe('fal capacity: a cluster-wide limit in fair order', () => {
     }
     await waitFor(simStats, (s) => s.running === LIMIT, { describe: 'the heavy user at fal' });
     const [lightId] = await create(light.token, 'light one', 1);
-    // The status says where one waits and about how long it has left.
-    const last = await flow.api.request('GET', `/api/infographs/status/${backlog[11]}/`, {
-      token: heavy.token,
-    });
+    // The status says where one waits (once its submit job has asked for a slot) and about how
+    // long it has left.
+    const last = await waitFor(
+      () =>
+        flow.api.request('GET', `/api/infographs/status/${backlog[11]}/`, {
+          token: heavy.token,
+        }),
+      (r) => r.body.queue_position !== null,
+      { describe: 'the last of the backlog to wait in our queue' },
+    );
     expect(last.body).toMatchObject({ stage: 'queued', eta_ms: expect.any(Number) });
     expect(last.body.queue_position).toBeGreaterThanOrEqual(1);
 

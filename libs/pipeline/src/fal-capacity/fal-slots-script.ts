@@ -104,7 +104,10 @@ local function pick()
 end
 
 if op == 'renew' then
-  return redis.call('zadd', leases, 'XX', 'CH', now + leaseMs, id)
+  -- Not ZADD's CH count: a renewal in the same millisecond as the grant changes no score.
+  if not redis.call('zscore', leases, id) then return 0 end
+  redis.call('zadd', leases, 'XX', now + leaseMs, id)
+  return 1
 end
 if op == 'position' then
   if redis.call('zscore', leases, id) then return {0, redis.call('zcard', leases)} end
