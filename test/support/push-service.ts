@@ -16,6 +16,8 @@ import {
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { Arrivals } from './arrivals';
+
 export interface TestPushSubscription {
   id: string;
   /** What the page would POST to /api/push/subscriptions/. */
@@ -54,9 +56,9 @@ interface Browser {
 /** `vapidPublicKey`: the VAPID_PUBLIC_KEY the api signs with; any other key is refused (403). */
 export async function startPushService(vapidPublicKey: string): Promise<TestPushService> {
   const browsers = new Map<string, Browser>();
-  const received: ReceivedPush[] = [];
+  const arrivals = new Arrivals<ReceivedPush>();
+  const received = arrivals.items;
   const rejected: { subscriptionId: string; reason: string }[] = [];
-  const waiters = new Set<() => void>();
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -89,15 +91,12 @@ export async function startPushService(vapidPublicKey: string): Promise<TestPush
       return refuse(400, `cannot decrypt: ${(error as Error).message}`);
     }
     const status = browser.answers.shift() ?? 201;
-    received.push({
+    arrivals.arrived({
       subscriptionId: id,
       payload,
       status,
       headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])),
     });
-    for (const wake of waiters) {
-      wake();
-    }
     response.writeHead(status).end();
   }
 
@@ -127,28 +126,12 @@ export async function startPushService(vapidPublicKey: string): Promise<TestPush
       browsers.get(subscriptionId)?.answers.push(...Array<number>(times).fill(status));
     },
     waitFor: (predicate, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const found = received.find(predicate);
-          if (found) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(found);
-          }
-          return Boolean(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `no matching push within ${timeoutMs} ms; received ${received.length}, rejected ${JSON.stringify(rejected)}`,
-            ),
-          );
-        }, timeoutMs);
-        if (!check()) {
-          waiters.add(check);
-        }
-      }),
+      arrivals.waitFor(
+        predicate,
+        timeoutMs,
+        () =>
+          `no matching push within ${timeoutMs} ms; received ${received.length}, rejected ${JSON.stringify(rejected)}`,
+      ),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 import { SMTPServer } from 'smtp-server';
 
+import { Arrivals } from './arrivals';
+
 export interface ReceivedMail {
   /** Envelope sender and recipients, as given to MAIL FROM / RCPT TO. */
   envelopeFrom: string;
@@ -38,8 +40,8 @@ export interface TestSmtpServer {
 
 /** Listens on 127.0.0.1 on a free port; accepts any login (also without one), no TLS. */
 export async function startSmtpServer(): Promise<TestSmtpServer> {
-  const messages: ReceivedMail[] = [];
-  const waiters = new Set<() => void>();
+  const arrivals = new Arrivals<ReceivedMail>();
+  const messages = arrivals.items;
   let refusals = 0;
 
   const server = new SMTPServer({
@@ -60,15 +62,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
           return;
         }
         const { mailFrom, rcptTo } = session.envelope;
-        messages.push({
+        arrivals.arrived({
           ...parseMessage(Buffer.concat(chunks).toString('utf8')),
           envelopeFrom: mailFrom ? mailFrom.address : '',
           envelopeTo: rcptTo.map((r) => r.address),
           authUser: session.user,
         });
-        for (const wake of waiters) {
-          wake();
-        }
         callback();
       });
     },
@@ -83,30 +82,14 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     url: `smtp://127.0.0.1:${port}`,
     messages,
     waitForMessage: (predicate, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const found = messages.find(predicate);
-          if (found) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(found);
-          }
-          return Boolean(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `no matching e-mail within ${timeoutMs} ms; received: ${JSON.stringify(
-                messages.map((m) => ({ to: m.to, subject: m.subject })),
-              )}`,
-            ),
-          );
-        }, timeoutMs);
-        if (!check()) {
-          waiters.add(check);
-        }
-      }),
+      arrivals.waitFor(
+        predicate,
+        timeoutMs,
+        () =>
+          `no matching e-mail within ${timeoutMs} ms; received: ${JSON.stringify(
+            messages.map((m) => ({ to: m.to, subject: m.subject })),
+          )}`,
+      ),
     refuseNext: (count) => {
       refusals = count;
     },
