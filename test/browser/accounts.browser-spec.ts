@@ -233,6 +233,10 @@ describe('web page: accounts', () => {
       // Shown once: closing the dialog takes it off the page; the focus goes back to its button.
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
+      // The dialog's close event (a task after it is hidden) takes the key off the page.
+      await page.waitForFunction(
+        () => (document.getElementById('key-value') as HTMLInputElement).value === '',
+      );
       expect(await page.locator('#key-value').inputValue()).toBe('');
       expect(await focusedId(page)).toBe('account-open');
 
