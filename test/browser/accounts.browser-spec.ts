@@ -234,9 +234,7 @@ describe('web page: accounts', () => {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       // The dialog's close event (a task after it is hidden) takes the key off the page.
-      await page.waitForFunction(
-        () => (document.getElementById('key-value') as HTMLInputElement).value === '',
-      );
+      await page.waitForFunction('document.getElementById("key-value").value === ""');
       expect(await page.locator('#key-value').inputValue()).toBe('');
       expect(await focusedId(page)).toBe('account-open');
 
