@@ -140,6 +140,33 @@ describe('fal capacity: a cluster-wide limit in fair order', () => {
     }
   }, 60_000);
 
+  it('keeps the slot of a request at fal when a repeated submit job runs for it', async () => {
+    await simFaults({ latencyMs: 3000 });
+    const { token } = await aUserWithCredits(flow.api.app, 1);
+    const [id] = await create(token, 'at fal a while', 1);
+    await waitFor(
+      () => flow.api.request('GET', `/api/infographs/status/${id}/`, { token }),
+      (r) => r.body.stage === 'generating',
+      { describe: 'at fal' },
+    );
+    expect(await capacity.holds(id)).toBe(true);
+    // The reconciler rings a pending row's doorbell when it finds no live job; a row it read
+    // just before the first run submitted gets a second run, which finds it at fal.
+    const queue = flow.worker.get<Queue>(getQueueToken(QUEUES.submit));
+    const again = await queue.add('submit', { infographId: id }, { jobId: `again-${id}` });
+    await waitFor(
+      () => again.getState(),
+      (state) => state === 'completed',
+      { describe: 'the repeated run done' },
+    );
+    // Still at fal, so still holding its slot: giving it away would put one more at fal.
+    expect(
+      (await flow.api.request('GET', `/api/infographs/status/${id}/`, { token })).body.stage,
+    ).toBe('generating');
+    expect(await capacity.holds(id)).toBe(true);
+    expect(await flow.waitForTerminal(token, id)).toMatchObject({ status: 'completed' });
+  }, 30_000);
+
   it('hands on the slot of a worker that died holding it (the lease expires)', async () => {
     const { user, token } = await aUserWithCredits(flow.api.app, 5);
     const submits = flow.worker.get(SubmitProcessor).worker;

@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import type { Infograph } from '@app/database';
 import { FalGateway, FalWebhookUrls } from '@app/fal';
-import { GenerationTimesService, InfographStateService } from '@app/infographs';
+import { GenerationTimesService, InfographStateService, stageOf } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { FalCapacity } from '@app/pipeline';
 import { JobData, QUEUES } from '@app/queues';
@@ -54,8 +54,12 @@ export class SubmitProcessor extends StepProcessor {
     const { infographId } = job.data;
     const infograph = await this.state.find(infographId);
     if (!infograph || infograph.status !== 'pending') {
-      // Its place in the fair queue (or a slot granted to it) is someone else's now.
-      await this.capacity.release(infographId);
+      // Its place in the fair queue (or a slot granted to it) is someone else's now; but not the
+      // slot of a request at fal: this is a repeated run (a doorbell the reconciler rang as the
+      // first run submitted), and the request's result frees that slot.
+      if (!infograph || stageOf(infograph) !== 'generating') {
+        await this.capacity.release(infographId);
+      }
       return skippedBecause(infograph?.status, 'pending');
     }
     if (!(await this.capacity.admit(await this.slotRequest(infograph)))) {
