@@ -87,6 +87,17 @@ describe('fal capacity: a cluster-wide limit in fair order', () => {
       backlog.push(...(await create(heavy.token, 'heavy backlog', 4)));
     }
     await waitFor(simStats, (s) => s.running === LIMIT, { describe: 'the heavy user at fal' });
+    // What is at fal waits behind nothing there: the limit keeps fal's own queue empty.
+    const statuses = await Promise.all(
+      backlog.map((id) =>
+        flow.api.request('GET', `/api/infographs/status/${id}/`, { token: heavy.token }),
+      ),
+    );
+    const atFal = statuses.filter((s) => s.body.stage === 'generating');
+    expect(atFal.length).toBeGreaterThanOrEqual(1);
+    for (const s of atFal) {
+      expect(s.body).toMatchObject({ queue_position: 0, fal_queue_position: 0 });
+    }
     const [lightId] = await create(light.token, 'light one', 1);
     // The status says where one waits (once its submit job has asked for a slot) and about how
     // long it has left.

@@ -54,7 +54,11 @@ export class FalGateway {
     });
   }
 
-  async submit(input: FalImageInput, webhookUrl: string): Promise<{ requestId: string }> {
+  /** fal's request id, and how many requests fal says are ahead of it in the account's queue. */
+  async submit(
+    input: FalImageInput,
+    webhookUrl: string,
+  ): Promise<{ requestId: string; queuePosition?: number }> {
     const answer = await this.call('submit', () =>
       this.client.queue.submit(this.model, {
         input,
@@ -65,7 +69,7 @@ export class FalGateway {
     if (typeof answer.request_id !== 'string' || answer.request_id === '') {
       throw new FalTransientError('fal accepted the submit but sent no request_id');
     }
-    return { requestId: answer.request_id };
+    return { requestId: answer.request_id, queuePosition: queuePositionOf(answer) };
   }
 
   async status(requestId: string): Promise<FalRequestStatus> {
@@ -80,7 +84,7 @@ export class FalGateway {
       case 'IN_QUEUE':
         return {
           state: 'IN_QUEUE',
-          queuePosition: typeof body.queue_position === 'number' ? body.queue_position : undefined,
+          queuePosition: queuePositionOf(body),
         };
       case 'IN_PROGRESS':
         return { state: 'IN_PROGRESS' };
@@ -158,4 +162,12 @@ export class FalGateway {
       throw classifyFalError(error, action);
     }
   }
+}
+
+/** fal's `queue_position` when it is a count; undefined when absent or not one. */
+function queuePositionOf(answer: object): number | undefined {
+  const position = (answer as { queue_position?: unknown }).queue_position;
+  return typeof position === 'number' && Number.isInteger(position) && position >= 0
+    ? position
+    : undefined;
 }

@@ -36,6 +36,12 @@ export {
   readInfographUpdatedEvent,
   toInfographUpdate,
 } from './infograph-update';
-export { elapsedMs, INFOGRAPH_STAGES, type InfographStage, stageOf } from './infograph-progress';
+export {
+  elapsedMs,
+  etaAtFalMs,
+  INFOGRAPH_STAGES,
+  type InfographStage,
+  stageOf,
+} from './infograph-progress';
 export { InfographsModule } from './infographs.module';
 export { priceOf } from './pricing';

@@ -49,3 +49,23 @@ export function elapsedMs(
         : now;
   return Math.max(0, end - i.createdAt.getTime());
 }
+
+/**
+ * About how long until a request at fal.ai is done, ms: its own generation (`medianMs`, a recent
+ * typical one) less what has passed since the submit, after the `falQueuePosition` ahead of it in
+ * fal's queue, which fal starts `maxInFlight` at a time. Null when some are ahead and fal's
+ * concurrency is not known (no FAL_MAX_IN_FLIGHT): a guess would only mislead.
+ */
+export function etaAtFalMs(input: {
+  medianMs: number;
+  falQueuePosition: number | null;
+  maxInFlight: number;
+  sinceSubmitMs: number;
+}): number | null {
+  const ahead = input.falQueuePosition ?? 0;
+  if (ahead > 0 && input.maxInFlight <= 0) {
+    return null;
+  }
+  const generations = ahead > 0 ? ahead / input.maxInFlight + 1 : 1;
+  return Math.max(0, Math.round(generations * input.medianMs - input.sinceSubmitMs));
+}

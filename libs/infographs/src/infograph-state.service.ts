@@ -27,7 +27,8 @@ const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", promp
   fal_image_url AS "falImageUrl", image_url AS "imageUrl", width, height,
   content_type AS "contentType", error_message AS "errorMessage", error_code AS "errorCode",
   created_at AS "createdAt", updated_at AS "updatedAt", submitted_at AS "submittedAt",
-  completed_at AS "completedAt", seen_at AS "seenAt", notified_at AS "notifiedAt"`;
+  completed_at AS "completedAt", seen_at AS "seenAt", notified_at AS "notifiedAt",
+  fal_queue_position AS "falQueuePosition"`;
 
 /**
  * processing (or, with $7, a pending row without a request id) → fal's image recorded, for request
@@ -120,18 +121,32 @@ export class InfographStateService {
     id: string,
     falRequestId: string,
     enhancedPrompt: string,
+    falQueuePosition: number | null = null,
   ): Promise<Infograph | null> {
     const rows = await preparedQuery<Partial<Infograph>>(
       this.dataSource,
       `UPDATE infographs
           SET status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
-              fal_request_id = $2, enhanced_prompt = $3,
+              fal_request_id = $2, enhanced_prompt = $3, fal_queue_position = $4,
               submitted_at = COALESCE(submitted_at, now()), updated_at = now()
         WHERE id = $1 AND (status = 'pending' OR fal_request_id = $2)
         RETURNING ${INFOGRAPH_COLUMNS}`,
-      [id, falRequestId, enhancedPrompt],
+      [id, falRequestId, enhancedPrompt, falQueuePosition],
     );
     return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
+  }
+
+  /**
+   * fal's latest word on how many are ahead of it in its queue (the reconciler's status calls),
+   * for the request it is still waiting on. Not an update a client sees as progress: updated_at
+   * stays.
+   */
+  async recordFalQueuePosition(id: string, falRequestId: string, position: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE infographs SET fal_queue_position = $3
+        WHERE id = $1 AND fal_request_id = $2 AND status = 'processing' AND fal_image_url IS NULL`,
+      [id, falRequestId, position],
+    );
   }
 
   /**

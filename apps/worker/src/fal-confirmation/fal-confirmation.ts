@@ -1,6 +1,6 @@
 import type { Infograph } from '@app/database';
 import { FalGateway } from '@app/fal';
-import { AppliedOutcome, GenerationOutcome } from '@app/infographs';
+import { AppliedOutcome, GenerationOutcome, InfographStateService } from '@app/infographs';
 import { InfographPipeline } from '@app/pipeline';
 import { Injectable } from '@nestjs/common';
 
@@ -21,6 +21,7 @@ export class FalConfirmation {
   constructor(
     private readonly fal: FalGateway,
     private readonly pipeline: InfographPipeline,
+    private readonly state: InfographStateService,
   ) {}
 
   /** 'pending' while fal is still working. Throws fal's errors (transient ones are worth a retry). */
@@ -31,6 +32,11 @@ export class FalConfirmation {
     }
     const status = await this.fal.status(requestId);
     if (status.state !== 'COMPLETED') {
+      // Still queued at fal (or started: none ahead): what its status answer shows next.
+      const ahead = status.state === 'IN_PROGRESS' ? 0 : status.queuePosition;
+      if (ahead !== undefined && ahead !== infograph.falQueuePosition) {
+        await this.state.recordFalQueuePosition(infograph.id, requestId, ahead);
+      }
       return 'pending';
     }
     const outcome: GenerationOutcome = status.error

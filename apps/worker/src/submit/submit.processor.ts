@@ -1,7 +1,12 @@
 import { AppConfig } from '@app/config';
 import type { Infograph } from '@app/database';
 import { FalGateway, FalWebhookUrls } from '@app/fal';
-import { GenerationTimesService, InfographStateService, stageOf } from '@app/infographs';
+import {
+  etaAtFalMs,
+  GenerationTimesService,
+  InfographStateService,
+  stageOf,
+} from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { FalCapacity } from '@app/pipeline';
 import { JobData, QUEUES } from '@app/queues';
@@ -120,8 +125,13 @@ export class SubmitProcessor extends StepProcessor {
       if (call.kind === 'wait') {
         return call;
       }
-      const { requestId } = call.value;
-      const submittedRow = await this.state.markProcessing(infograph.id, requestId, prompt);
+      const { requestId, queuePosition } = call.value;
+      const submittedRow = await this.state.markProcessing(
+        infograph.id,
+        requestId,
+        prompt,
+        queuePosition ?? null,
+      );
       if (!submittedRow) {
         // Another run got there first (a retry racing a stalled job): this fal request is surplus.
         await this.fal.cancel(requestId).catch(() => undefined);
@@ -130,12 +140,21 @@ export class SubmitProcessor extends StepProcessor {
       this.logger.log(
         `infographId=${infograph.id} jobId=${job.id} queue=submit submitted as ${requestId}`,
       );
-      // At fal now: its open pages can count down from a typical generation time. (A failed read
-      // of the recent times only leaves the estimate out.)
-      const etaMs = await this.generationTimes
+      // At fal now: its open pages can count down from a typical generation time, after any fal
+      // says are ahead of it. (A failed read of the recent times only leaves the estimate out.)
+      const medianMs = await this.generationTimes
         .medianMs(infograph.resolution)
         .catch(() => undefined);
-      await this.events.publish(submittedRow, etaMs === undefined ? {} : { eta_ms: etaMs });
+      const etaMs =
+        medianMs === undefined
+          ? null
+          : etaAtFalMs({
+              medianMs,
+              falQueuePosition: submittedRow.falQueuePosition,
+              maxInFlight: this.config.falCapacity.maxInFlight,
+              sinceSubmitMs: 0,
+            });
+      await this.events.publish(submittedRow, etaMs === null ? {} : { eta_ms: etaMs });
       return requestId;
     } catch (error) {
       return this.failures.handle(job, infograph.id, error, { blogUrl: infograph.blogUrl });

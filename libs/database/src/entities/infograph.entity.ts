@@ -94,6 +94,13 @@ export class Infograph {
   @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
   errorCode!: InfographErrorCode | null;
 
+  /**
+   * Requests ahead of it in fal.ai's own queue, as fal last said (at submit, then whenever the
+   * reconciler asked); null when fal did not say. 0 while FAL_MAX_IN_FLIGHT keeps fal's queue empty.
+   */
+  @Column({ name: 'fal_queue_position', type: 'integer', nullable: true })
+  falQueuePosition!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

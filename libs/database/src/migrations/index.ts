@@ -9,6 +9,7 @@ import { CustomerWebhooks1796600000000 } from './1796600000000-customer-webhooks
 import { WebhookMessagesPendingIndex1796650000000 } from './1796650000000-webhook-messages-pending-index';
 import { Notifications1796700000000 } from './1796700000000-notifications';
 import { InfographNotifiedAt1796730000000 } from './1796730000000-infograph-notified-at';
+import { InfographFalQueuePosition1796800000000 } from './1796800000000-infograph-fal-queue-position';
 
 // Listed explicitly (not globbed) so the same list works from TypeScript sources and compiled output.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -24,4 +25,5 @@ export const MIGRATIONS: Function[] = [
   WebhookMessagesPendingIndex1796650000000,
   Notifications1796700000000,
   InfographNotifiedAt1796730000000,
+  InfographFalQueuePosition1796800000000,
 ];

@@ -149,6 +149,15 @@ export class InfographStatusResponse extends InfographResponse {
   @ApiProperty({
     type: 'integer',
     nullable: true,
+    example: 0,
+    description:
+      "Requests ahead of it in fal.ai's own queue for the account, as fal.ai last said (at submit, then whenever the reconciler asks about a late one); 0 while FAL_MAX_IN_FLIGHT keeps fal's queue empty; null before fal.ai has it or when it did not say",
+  })
+  fal_queue_position!: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
     example: 24000,
     description:
       'About how many milliseconds until its image is ready, from recent generation times at its resolution; null when finished or not known',
