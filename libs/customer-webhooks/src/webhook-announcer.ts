@@ -26,20 +26,22 @@ export class WebhookAnnouncer {
     eventKey: string,
     data: unknown,
   ): Promise<string[]> {
-    await preparedQuery(
-      this.dataSource,
-      `INSERT INTO webhook_messages (id, endpoint_id, event_type, event_key, payload)
-       SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, $2::text, $3, $4
-         FROM webhook_endpoints e
-        WHERE e.user_id = $1 AND e.disabled_at IS NULL AND $2::text = ANY(e.event_types)
-       ON CONFLICT (endpoint_id, event_key) DO NOTHING`,
-      [userId, type, eventKey, eventPayload(type, data)],
-    );
+    // One statement: the new messages, and the pending ones an earlier run of the same event
+    // made (the second part reads the table as it was before this statement's inserts).
     const pending = await preparedQuery<{ id: string }>(
       this.dataSource,
-      `SELECT m.id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
-        WHERE e.user_id = $1 AND m.event_key = $2 AND m.status = 'pending'`,
-      [userId, eventKey],
+      `WITH made AS (
+         INSERT INTO webhook_messages (id, endpoint_id, event_type, event_key, payload)
+         SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, $2::text, $3, $4
+           FROM webhook_endpoints e
+          WHERE e.user_id = $1 AND e.disabled_at IS NULL AND $2::text = ANY(e.event_types)
+         ON CONFLICT (endpoint_id, event_key) DO NOTHING
+         RETURNING id)
+       SELECT id FROM made
+       UNION
+       SELECT m.id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+        WHERE e.user_id = $1 AND m.event_key = $3 AND m.status = 'pending'`,
+      [userId, type, eventKey, eventPayload(type, data)],
     );
     const ids = pending.map((row) => row.id);
     await this.producer.deliverWebhooks(ids);

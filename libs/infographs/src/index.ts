@@ -24,6 +24,7 @@ export { InfographQueriesService, InvalidCursorError } from './infograph-queries
 export {
   type CancelledInfograph,
   type InfographFailure,
+  type InfographForNotice,
   InfographStateService,
 } from './infograph-state.service';
 export { type StaleStage, StaleInfographsService } from './stale-infographs.service';

@@ -21,6 +21,13 @@ export interface CancelledInfograph {
 }
 
 /** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
+/** An infograph and its owner, for the notify step: their address, and their notice choices. */
+export type InfographForNotice = Infograph & {
+  ownerEmail: string;
+  /** Whether they want an e-mail and a push; null when the account is gone. */
+  owner: { email: boolean; push: boolean } | null;
+};
+
 const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", prompt, blog_url AS "blogUrl",
   aspect_ratio AS "aspectRatio", resolution, status, credits_charged AS "creditsCharged",
   enhanced_prompt AS "enhancedPrompt", fal_request_id AS "falRequestId",
@@ -93,14 +100,29 @@ export class InfographStateService {
   }
 
   /** One infograph and its owner's e-mail address, in one read (for telling the owner). */
-  async findWithOwnerEmail(id: string): Promise<(Infograph & { ownerEmail: string }) | null> {
-    const rows = await preparedQuery<Partial<Infograph> & { ownerEmail: string }>(
+  /**
+   * The infograph with what telling its owner needs, in one statement (the notify step runs it
+   * once per run): their address and their current choices; `owner` is null once the account is
+   * gone.
+   */
+  async findForNotice(id: string): Promise<InfographForNotice | null> {
+    const rows = await preparedQuery<
+      Partial<Infograph> & { email: string | null; notifyEmail: boolean; notifyPush: boolean }
+    >(
       this.dataSource,
-      `SELECT i.*, (SELECT email FROM users WHERE id = i."userId") AS "ownerEmail"
-         FROM (SELECT ${INFOGRAPH_COLUMNS} FROM infographs WHERE id = $1) i`,
+      `SELECT i.*, u.email, u.notify_email AS "notifyEmail", u.notify_push AS "notifyPush"
+         FROM (SELECT ${INFOGRAPH_COLUMNS} FROM infographs WHERE id = $1) i
+         LEFT JOIN users u ON u.id = i."userId" AND u.deleted_at IS NULL`,
       [id],
     );
-    return rows[0] ? Object.assign(new Infograph(), rows[0]) : null;
+    if (!rows[0]) {
+      return null;
+    }
+    const { email, notifyEmail, notifyPush, ...infograph } = rows[0];
+    return Object.assign(new Infograph(), infograph, {
+      ownerEmail: email ?? '',
+      owner: email === null ? null : { email: notifyEmail, push: notifyPush },
+    });
   }
 
   /** Its owner was told on every channel: the reconciler need not enqueue its notify again. */

@@ -1,8 +1,7 @@
 import { AppConfig } from '@app/config';
 import { type Infograph, isTerminal } from '@app/database';
 import { WebhookAnnouncer } from '@app/customer-webhooks';
-import { InfographStateService, toInfographUpdate } from '@app/infographs';
-import { NotificationPreferences } from '@app/notify';
+import { type InfographForNotice, InfographStateService, toInfographUpdate } from '@app/infographs';
 import { Metrics } from '@app/observability';
 import { JobData, QUEUES, isLastAttempt } from '@app/queues';
 import { Processor } from '@nestjs/bullmq';
@@ -35,7 +34,6 @@ export class NotifyProcessor extends StepProcessor {
     private readonly events: RealtimeEvents,
     private readonly email: EmailNotice,
     private readonly push: PushNotices,
-    private readonly preferences: NotificationPreferences,
     private readonly state: InfographStateService,
     private readonly webhooks: WebhookAnnouncer,
     private readonly metrics: Metrics,
@@ -44,7 +42,7 @@ export class NotifyProcessor extends StepProcessor {
   }
 
   protected async run(job: Job<JobData<'notify'>>, token?: string): Promise<string> {
-    const infograph = await this.state.findWithOwnerEmail(job.data.infographId);
+    const infograph = await this.state.findForNotice(job.data.infographId);
     if (!infograph || !isTerminal(infograph.status)) {
       return 'skipped: not terminal';
     }
@@ -65,7 +63,7 @@ export class NotifyProcessor extends StepProcessor {
 
   private async tell(
     job: Job<JobData<'notify'>>,
-    infograph: Infograph & { ownerEmail: string },
+    infograph: InfographForNotice,
     token?: string,
   ): Promise<string> {
     const waiting = this.emailDueAt(job) > Date.now();
@@ -80,8 +78,8 @@ export class NotifyProcessor extends StepProcessor {
       // The user did it themselves (their page hears of it): no push, no e-mail.
       return infograph.status;
     }
-    // Read at every run: a preference changed during the e-mail's wait counts.
-    const prefs = await this.preferences.get(infograph.userId);
+    // Read at every run (with the infograph): a preference changed during the e-mail's wait counts.
+    const prefs = infograph.owner;
     if (!prefs) {
       return 'skipped: owner deleted';
     }
