@@ -35,7 +35,7 @@ import { buildPrompt } from './prompt-template';
 export class SubmitProcessor extends StepProcessor {
   private readonly logger = new Logger('Submit');
   /** Batch sizes already read (a batch never changes): one query per batch, not per infograph. */
-  private readonly batchSizes = new Map<string, number>();
+  private readonly batchSizes = new Map<string, Promise<number>>();
 
   constructor(
     config: AppConfig,
@@ -95,14 +95,18 @@ export class SubmitProcessor extends StepProcessor {
     };
   }
 
-  private async batchSize(infograph: Infograph): Promise<number> {
+  private batchSize(infograph: Infograph): Promise<number> {
+    // The promise is kept, not the number: a batch's submit jobs run at the same moment, and they
+    // share one read.
     let size = this.batchSizes.get(infograph.batchId);
     if (size === undefined) {
-      size = await this.state.batchSize(infograph);
       if (this.batchSizes.size >= 10_000) {
         this.batchSizes.clear();
       }
+      size = this.state.batchSize(infograph);
       this.batchSizes.set(infograph.batchId, size);
+      // A failed read is not kept: the next job of the batch asks again.
+      size.catch(() => this.batchSizes.delete(infograph.batchId));
     }
     return size;
   }
