@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** Whether the owner saw a finished infograph live, so its waiting e-mail can be skipped. */
+/**
+ * That the owner saw a finished infograph live (`infographs.seen_at`), so its waiting e-mail is
+ * skipped: the notify step reads it with the infograph.
+ */
 @Injectable()
 export class Presence {
   constructor(private readonly dataSource: DataSource) {}
@@ -25,13 +28,5 @@ export class Presence {
       [infographId],
     );
     return true;
-  }
-
-  async wasSeen(infographId: string): Promise<boolean> {
-    const rows = await this.dataSource.query<{ seen: boolean }[]>(
-      `SELECT seen_at IS NOT NULL AS seen FROM infographs WHERE id = $1`,
-      [infographId],
-    );
-    return rows[0]?.seen ?? false;
   }
 }

@@ -1,7 +1,7 @@
 import { PublicUrls } from '@app/config';
 import type { Infograph } from '@app/database';
 import { Mailer } from '@app/notifications';
-import { DeliveryLedger, Presence, UnsubscribeLinks } from '@app/notify';
+import { DeliveryLedger, UnsubscribeLinks } from '@app/notify';
 import { Metrics } from '@app/observability';
 import { Injectable, Logger } from '@nestjs/common';
 
@@ -16,7 +16,6 @@ export class EmailNotice {
   constructor(
     private readonly ledger: DeliveryLedger,
     private readonly mailer: Mailer,
-    private readonly presence: Presence,
     private readonly unsubscribe: UnsubscribeLinks,
     private readonly urls: PublicUrls,
     private readonly metrics: Metrics,
@@ -29,8 +28,9 @@ export class EmailNotice {
     }
   }
 
+  /** `i` as read by this run (after the wait): its `seenAt` says whether the page showed it. */
   async send(i: Infograph & { ownerEmail: string }): Promise<'sent' | 'skipped'> {
-    if (await this.presence.wasSeen(i.id)) {
+    if (i.seenAt) {
       if (await this.ledger.skip(i.id, 'email')) {
         this.count('skipped_seen');
       }
