@@ -22,6 +22,8 @@ export interface CreateInfographsCommand {
 export interface CreatedInfographs {
   ids: string[];
   creditsUsed: number;
+  /** The owner's balance right after this charge (the charge statement returns it). */
+  balanceAfter: number;
 }
 
 /** An `Idempotency-Key` reused with a different body; mapped to 409. */
@@ -131,7 +133,7 @@ export class InfographCreationService {
   ): Promise<CreatedInfographs> {
     const unitPrice = priceOf(command.resolution, this.config.credits);
     const cost = unitPrice * command.count;
-    const rows = await preparedQuery<{ id: string }>(manager, CHARGE_AND_INSERT, [
+    const rows = await preparedQuery<{ id: string; balance: number }>(manager, CHARGE_AND_INSERT, [
       userId,
       cost,
       randomUUID(),
@@ -150,7 +152,7 @@ export class InfographCreationService {
       }
       throw new InsufficientCreditsError(user.balance, cost);
     }
-    return { ids: rows.map((r) => r.id), creditsUsed: cost };
+    return { ids: rows.map((r) => r.id), creditsUsed: cost, balanceAfter: rows[0].balance };
   }
 }
 
@@ -161,15 +163,17 @@ export class InfographCreationService {
  */
 const CHARGE_AND_INSERT = `
   WITH charged AS (
-    UPDATE users SET balance = balance - $2 WHERE id = $1 AND balance >= $2 RETURNING id
+    UPDATE users SET balance = balance - $2 WHERE id = $1 AND balance >= $2 RETURNING id, balance
   ), entry AS (
     INSERT INTO credit_ledger (user_id, amount, reason, batch_id)
     SELECT id, -$2, 'charge', $3 FROM charged
+  ), made AS (
+    INSERT INTO infographs
+      (user_id, batch_id, prompt, blog_url, aspect_ratio, resolution, status, credits_charged)
+    SELECT id, $3, $4, $5, $6, $7, 'pending', $8 FROM charged CROSS JOIN generate_series(1, $9)
+    RETURNING id
   )
-  INSERT INTO infographs
-    (user_id, batch_id, prompt, blog_url, aspect_ratio, resolution, status, credits_charged)
-  SELECT id, $3, $4, $5, $6, $7, 'pending', $8 FROM charged CROSS JOIN generate_series(1, $9)
-  RETURNING id`;
+  SELECT made.id, charged.balance FROM made CROSS JOIN charged`;
 
 /** Stable across key order, so a retried body with reordered fields still matches. */
 function hashCommand(command: CreateInfographsCommand): string {

@@ -164,10 +164,14 @@ export class InfographsController {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters.');
     }
+    let balanceAfter = 0;
     const { response, replayed } = await this.creation.create(
       user.id,
       command,
-      (created) => CreateInfographsResponse.from(created, this.urls),
+      (created) => {
+        balanceAfter = created.balanceAfter;
+        return CreateInfographsResponse.from(created, this.urls);
+      },
       idempotencyKey,
     );
     if (!replayed) {
@@ -187,7 +191,7 @@ export class InfographsController {
     }
     if (!replayed) {
       const first = response.infographs[0].id;
-      await this.creditsLow.afterCharge(user.id, response.credits_used, first);
+      await this.creditsLow.afterCharge(user.id, response.credits_used, balanceAfter, first);
     }
     return response;
   }

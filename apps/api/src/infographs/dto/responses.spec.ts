@@ -11,7 +11,7 @@ const ID = '5b0c4f1e-2f7a-4c1b-9d7e-0e6f3b2a1c9d';
 describe('infograph responses', () => {
   it('shapes the create answer', () => {
     const answer = CreateInfographsResponse.from(
-      { ids: [ID], creditsUsed: 2 },
+      { ids: [ID], creditsUsed: 2, balanceAfter: 8 },
       new PublicUrls('https://api.example.com'),
     );
     expect(JSON.stringify(answer)).toBe(
