@@ -14,8 +14,9 @@ import { loadavg } from 'node:os';
 
 import { DEV_FAL_WEBHOOK_SECRET } from '@app/config';
 import { webhookToken } from '@app/fal';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 
+import { load, loadCreate, startBaseline } from './lib/bare-create';
 import {
   PROFILES,
   profiledNodeArgs,
@@ -24,7 +25,6 @@ import {
   waitForFile,
 } from './lib/cpuprofile';
 import {
-  Proc,
   benchPool,
   fmt,
   freePort,
@@ -43,9 +43,6 @@ import {
   table,
   waitForHttp,
   writeResult,
-  PREFIX,
-  DATABASE_URL,
-  REDIS_URL,
 } from './lib/common';
 
 interface Cell {
@@ -68,12 +65,6 @@ interface Cell {
 }
 
 const FAL_USER = 'bench-fal-user';
-
-function load(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error: Error | null, result) => (error ? reject(error) : resolve(result)));
-  });
-}
 
 /** CPU used by the server under test, Postgres and Redis while `run` loads it. */
 async function measured<T extends { result: autocannon.Result }>(
@@ -207,7 +198,7 @@ runScenario('http', async () => {
   const users = await seedUsers(pool, 1000, 1_000_000_000, 'http');
   const jwks = await jwksServer();
 
-  const [apiPort, basePort, simPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [apiPort, simPort] = await Promise.all([freePort(), freePort()]);
   if (profile) {
     mkdirSync(PROFILES, { recursive: true });
   }
@@ -217,55 +208,31 @@ runScenario('http', async () => {
     { ...productEnv({ api: apiPort, falSim: simPort }), FAL_JWKS_URL: jwks.url },
     profile ? profiledNodeArgs('http-api') : [],
   );
-  const baseline: Proc = startProcess(
-    'http-baseline',
-    'bench/lib/baseline-server.js',
-    {
-      PORT: String(basePort),
-      DATABASE_URL,
-      REDIS_URL,
-      PREFIX: `${PREFIX}-baseline`,
-      POOL_SIZE: '20',
-      JWKS_URL: jwks.url,
-      PUBLIC_URL: `http://127.0.0.1:${basePort}`,
-    },
-    profile ? profiledNodeArgs('http-baseline') : [],
-  );
-  await Promise.all([
+  const [{ proc: baseline, port: basePort }] = await Promise.all([
+    startBaseline({
+      jwksUrl: jwks.url,
+      nodeArgs: profile ? profiledNodeArgs('http-baseline') : [],
+    }),
     waitForHttp(`http://127.0.0.1:${apiPort}/health/live`, api),
-    waitForHttp(`http://127.0.0.1:${basePort}/health`, baseline),
   ]);
   log(`api pid ${api.pid} on :${apiPort}, baseline pid ${baseline.pid} on :${basePort}`);
 
-  const createBody = JSON.stringify({ prompt: 'A benchmark infographic about throughput' });
-  const createRun = (target: Cell['target'], connections: number, seconds: number) => {
-    let i = 0;
-    const url =
-      target === 'product'
-        ? `http://127.0.0.1:${apiPort}/api/infographs/create/`
-        : `http://127.0.0.1:${basePort}/${target === 'baseline' ? 'create' : 'create-5rt'}`;
-    return load({
-      url,
-      connections,
-      duration: seconds,
-      method: 'POST',
-      requests: [
-        {
-          setupRequest: (req) => {
-            const user = users[i++ % users.length];
-            req.body = createBody;
-            req.headers = {
-              'content-type': 'application/json',
-              ...(target === 'product'
-                ? { authorization: `Token ${user.token}` }
-                : { 'x-user-id': user.id }),
-            };
-            return req;
-          },
-        },
-      ],
-    });
-  };
+  const createRun = (target: Cell['target'], connections: number, seconds: number) =>
+    target === 'product'
+      ? loadCreate(
+          `http://127.0.0.1:${apiPort}/api/infographs/create/`,
+          users,
+          (user) => ({ authorization: `Token ${user.token}` }),
+          connections,
+          seconds,
+        )
+      : loadCreate(
+          `http://127.0.0.1:${basePort}/${target === 'baseline' ? 'create' : 'create-5rt'}`,
+          users,
+          (user) => ({ 'x-user-id': user.id }),
+          connections,
+          seconds,
+        );
 
   const processingRows = async (
     count: number,

@@ -1,6 +1,7 @@
 // The bare baseline: plain Fastify + pg + BullMQ doing the same database work and queue add as the
 // product's create and webhook endpoints, with nothing else (no Nest, no auth lookup, no
-// validation framework, no ORM). Run as its own process by bench/http.ts.
+// validation framework, no ORM). Run as its own process by bench/http.ts, and by
+// bench/lib/bare-create.ts as the yardstick other scenarios divide by.
 //
 // /create and /webhook/:id run the product's own statements, as named prepared statements like the
 // product's `preparedQuery`, so a product/baseline ratio measures our per-request overhead and not
@@ -47,7 +48,11 @@ async function main(): Promise<void> {
     prefix: env('PREFIX'),
     defaultJobOptions: jobOptions,
   });
-  const jwks = (await (await fetch(env('JWKS_URL'))).json()) as { keys: { x: string }[] };
+  // Only the webhook routes need fal's keys; a scenario that loads /create alone leaves it unset.
+  const jwksUrl = process.env.JWKS_URL;
+  const jwks = jwksUrl
+    ? ((await (await fetch(jwksUrl)).json()) as { keys: { x: string }[] })
+    : { keys: [] };
   const keys: KeyObject[] = jwks.keys.map((k) =>
     createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.x }, format: 'jwk' }),
   );
@@ -63,15 +68,17 @@ async function main(): Promise<void> {
   // `pending` rows in one statement.
   const CHARGE_AND_INSERT = `
   WITH charged AS (
-    UPDATE users SET balance = balance - $2 WHERE id = $1 AND balance >= $2 RETURNING id
+    UPDATE users SET balance = balance - $2 WHERE id = $1 AND balance >= $2 RETURNING id, balance
   ), entry AS (
     INSERT INTO credit_ledger (user_id, amount, reason, batch_id)
     SELECT id, -$2, 'charge', $3 FROM charged
+  ), made AS (
+    INSERT INTO infographs
+      (user_id, batch_id, prompt, blog_url, aspect_ratio, resolution, status, credits_charged)
+    SELECT id, $3, $4, $5, $6, $7, 'pending', $8 FROM charged CROSS JOIN generate_series(1, $9)
+    RETURNING id
   )
-  INSERT INTO infographs
-    (user_id, batch_id, prompt, blog_url, aspect_ratio, resolution, status, credits_charged)
-  SELECT id, $3, $4, $5, $6, $7, 'pending', $8 FROM charged CROSS JOIN generate_series(1, $9)
-  RETURNING id`;
+  SELECT made.id, charged.balance FROM made CROSS JOIN charged`;
   // Copied from the product: the image, the status and the delivery record in one statement.
   const RECORD_DELIVERED_IMAGE = `WITH moved AS (UPDATE infographs
     SET fal_image_url = $3, width = $4, height = $5, content_type = $6,

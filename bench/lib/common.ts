@@ -298,8 +298,11 @@ export function startProcess(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const out = createWriteStream(logFile);
-  // BENCH_DIST: a build somewhere else than dist/ (a check that must not overwrite dist/).
-  const dist = process.env.BENCH_DIST ?? join(ROOT, 'dist');
+  // BENCH_DIST: the product from a build somewhere else than dist/ (another commit's, to compare
+  // with in the same session); the bench's own helpers always come from this checkout's build.
+  const dist = entry.startsWith('bench/')
+    ? join(ROOT, 'dist')
+    : (process.env.BENCH_DIST ?? join(ROOT, 'dist'));
   const child = spawn(process.execPath, [...nodeArgs, join(dist, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
