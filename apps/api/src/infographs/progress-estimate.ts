@@ -17,9 +17,10 @@ export interface ProgressEstimate {
 const UNKNOWN: ProgressEstimate = { queue_position: null, fal_queue_position: null, eta_ms: null };
 
 /**
- * The arithmetic, apart from where its inputs come from. At fal: see etaAtFalMs. Waiting for a slot with `ahead` before it: slots free at about `maxInFlight` per
- * median generation, so its turn comes after (ahead + 1) / maxInFlight of one (none while a slot
- * is free), then its own generation.
+ * The arithmetic, apart from where its inputs come from. At fal: see etaAtFalMs. Waiting for a
+ * slot with `ahead` before it: slots free at about `maxInFlight` per median generation, so its
+ * turn comes after (ahead + 1) / maxInFlight of one (none while a slot is free), then its own
+ * generation.
  */
 export function estimateProgress(input: {
   stage: ReturnType<typeof stageOf>;
