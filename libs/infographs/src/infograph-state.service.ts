@@ -20,7 +20,6 @@ export interface CancelledInfograph {
   falRequestId: string | null;
 }
 
-/** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
 /** An infograph and its owner, for the notify step: their address, and their notice choices. */
 export type InfographForNotice = Infograph & {
   ownerEmail: string;
@@ -28,6 +27,7 @@ export type InfographForNotice = Infograph & {
   owner: { email: boolean; push: boolean } | null;
 };
 
+/** Every column, aliased to the entity's property names (a test compares with TypeORM's read). */
 const INFOGRAPH_COLUMNS = `id, user_id AS "userId", batch_id AS "batchId", prompt, blog_url AS "blogUrl",
   aspect_ratio AS "aspectRatio", resolution, status, credits_charged AS "creditsCharged",
   enhanced_prompt AS "enhancedPrompt", fal_request_id AS "falRequestId",
@@ -99,7 +99,6 @@ export class InfographStateService {
     return rows[0]?.n ?? 1;
   }
 
-  /** One infograph and its owner's e-mail address, in one read (for telling the owner). */
   /**
    * The infograph with what telling its owner needs, in one statement (the notify step runs it
    * once per run): their address and their current choices; `owner` is null once the account is
