@@ -17,7 +17,7 @@ import {
   waitForHttp,
 } from './common';
 
-export const CREATE_BODY = JSON.stringify({ prompt: 'A benchmark infographic about throughput' });
+const CREATE_BODY = JSON.stringify({ prompt: 'A benchmark infographic about throughput' });
 
 export interface Baseline {
   proc: Proc;
